@@ -1,0 +1,1 @@
+"""Prefect flows of newswatch: thin wrappers over newswatch.pipeline; deployments in deployments.py."""

@@ -1,0 +1,112 @@
+"""Open a run, drive its stages, close it: the composition root shared by the flows and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newswatch.config import load_config
+from newswatch.io import records
+from newswatch.io.http import HttpFetcher
+from newswatch.io.notify import AppriseNotifier, Notifier, channel_id, resolve_channels, validate_channel
+from newswatch.io.warehouse import Warehouse
+from newswatch.models import Config
+from newswatch.pipeline.context import RunContext, new_run_id, parameters_json, utcnow
+from newswatch.pipeline.process import page_processor
+from newswatch.pipeline.store import store_batch
+
+BATCH_SIZE = 200   # pages per write transaction: short enough to let other writers in between
+
+
+@dataclass
+class Summary:
+    """What a run did: printed by the CLI, stored in `runs`, published as an artifact."""
+
+    run_id: str
+    flow: str
+    status: str = "ok"
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    new_event_ids: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "ok" else 1
+
+
+def channels_for(config: Config, notify: Sequence[str], env: Mapping[str, str]) -> dict[str, str]:
+    """Channel id (secret-free) -> Apprise URL, validated."""
+    urls = resolve_channels(list(notify), env, config.notify_env)
+    for url in urls:
+        validate_channel(url)
+    return {channel_id(u): u for u in urls}
+
+
+def open_run(flow: str, *, sources: str | Path, warehouse: str | Path, notify: Sequence[str] = (),
+             lock_timeout: float = 60.0, workers: int | None = None, alerts_status: str = "pending",
+             notifier: Notifier | None = None, clock: Callable[[], datetime] = utcnow,
+             fetcher: Any = None, env: Mapping[str, str] | None = None,
+             params: Mapping[str, object] | None = None) -> RunContext:
+    """Validate config and channels, migrate the warehouse and record the run as started."""
+    config = load_config(sources)
+    channels = channels_for(config, notify, os.environ if env is None else env)
+    wh = Warehouse(warehouse, lock_timeout=lock_timeout)
+    now = clock()
+    ctx = RunContext(config=config, warehouse=wh, fetcher=fetcher or HttpFetcher(config.settings),
+                     notifier=notifier or AppriseNotifier(), channels=channels, flow=flow,
+                     run_id=new_run_id(flow, now), clock=clock, alerts_status=alerts_status,
+                     workers=workers if workers is not None else config.settings.workers)
+    wh.migrate()
+    with wh.transaction() as con:
+        records.start_run(con, ctx.run_id, flow, now, parameters_json(
+            sources=str(sources), warehouse=str(warehouse), channels=sorted(channels), **(params or {})))
+    return ctx
+
+
+def feed_states(ctx: RunContext) -> dict[str, dict[str, Any]]:
+    with ctx.warehouse.transaction() as con:
+        return records.feed_states(con)
+
+
+def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int = BATCH_SIZE,
+                    on_batch: Callable[[int], None] | None = None) -> None:
+    """Turn every pending page into articles/events, batch by batch, until none is left."""
+    if reprocess:
+        with ctx.warehouse.transaction() as con:
+            records.reset_pages_for_reprocess(con)
+    with page_processor(ctx.workers) as run:
+        while True:
+            with ctx.warehouse.transaction() as con:
+                batch = records.pending_pages(con, batch_size)
+            if not batch:
+                break
+            outcome = store_batch(ctx, run(batch), reprocess=reprocess)
+            ctx.counts["articles_new"] += outcome.articles_new
+            ctx.counts["duplicates"] += outcome.duplicates
+            ctx.counts["events_new"] += outcome.events_new
+            ctx.counts["pages_failed"] += outcome.failed
+            if on_batch is not None:
+                on_batch(len(batch))
+    if reprocess:
+        with ctx.warehouse.transaction() as con:
+            ctx.counts["events_removed"] += records.delete_orphan_events(con)
+
+
+def finish_run(ctx: RunContext) -> Summary:
+    """Record the run's end and counts; the status is partial when any source, page or alert failed."""
+    failed = ctx.counts["errors"] + ctx.counts["pages_failed"] + ctx.counts["alerts_failed"]
+    status = "partial" if failed else "ok"
+    ctx.counts["errors"] = failed
+    with ctx.warehouse.transaction() as con:
+        records.finish_run(con, ctx.run_id, ctx.clock(), status, ctx.counts)
+        events = records.event_views(con, ctx.new_event_ids)
+    return Summary(run_id=ctx.run_id, flow=ctx.flow, status=status, counts=dict(ctx.counts),
+                   failures=list(ctx.failures), new_event_ids=list(ctx.new_event_ids),
+                   events=[{"event_id": v.event.event_id, "title": v.event.title,
+                            "meeting_date": str(v.event.meeting_date or ""), "city": v.event.city,
+                            "mentions": len(v.mentions)} for v in events.values()])
