@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newswatch.core.alerts import render
+from newswatch.faults import checkpoint
 from newswatch.io import outbox, records
 from newswatch.pipeline.context import RunContext
 
@@ -27,19 +28,21 @@ def deliver_due(ctx: RunContext) -> DeliveryOutcome:
     with ctx.warehouse.transaction() as con:
         due = outbox.due_alerts(con, list(ctx.channels), now)
         views = records.event_views(con, sorted({str(a["event_id"]) for a in due}))
-    results = []
+    checkpoint("before-delivery")
     for alert in due:
         view = views.get(str(alert["event_id"]))
         if view is None:
             continue
-        result = ctx.notifier.send(ctx.channels[str(alert["channel"])], render(view))
-        results.append({**alert, "ok": result.ok, "error": result.error})
+        # alert_id in the payload lets a receiver drop the rare re-delivery after a crash mid-send.
+        message = render(view)
+        message = replace(message, payload={**message.payload, "alert_id": alert["alert_id"]})
+        result = ctx.notifier.send(ctx.channels[str(alert["channel"])], message)
+        # Recorded right after each send, so a crash can re-send at most the one alert in flight.
+        with ctx.warehouse.transaction() as con:
+            outbox.record_delivery(con, [{**alert, "ok": result.ok, "error": result.error}], ctx.clock())
         if result.ok:
             out.sent += 1
         else:
             out.failed += 1
             out.errors.append(f"alert {alert['alert_id']} on {alert['channel']}: {result.error}")
-    if results:
-        with ctx.warehouse.transaction() as con:
-            outbox.record_delivery(con, results, ctx.clock())
     return out

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from newswatch.core.dedupe import canonical_url
 from newswatch.core.feeds import parse_feed
 from newswatch.errors import FeedError, NewswatchError, RefusedError
+from newswatch.faults import checkpoint
 from newswatch.io import records
 from newswatch.io.files import read_local
 from newswatch.io.http import guard_url
@@ -126,6 +127,7 @@ def collect_source(ctx: RunContext, source: Source, state: dict[str, Any] | None
             # Only now that the pages are stored is the feed marked as seen: a crash before this
             # commit simply makes the next run read the feed again.
             records.save_feed_state(con, source.id, source.url, etag, last_modified, feed_hash, now)
+    checkpoint("pages-stored")
     return out
 
 

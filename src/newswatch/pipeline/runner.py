@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from newswatch.config import load_config
+from newswatch.faults import checkpoint
 from newswatch.io import records
 from newswatch.io.http import HttpFetcher
 from newswatch.io.notify import AppriseNotifier, Notifier, channel_id, resolve_channels, validate_channel
@@ -86,6 +87,7 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
             if not batch:
                 break
             outcome = store_batch(ctx, run(batch), reprocess=reprocess)
+            checkpoint("batch-committed")
             ctx.counts["articles_new"] += outcome.articles_new
             ctx.counts["duplicates"] += outcome.duplicates
             ctx.counts["events_new"] += outcome.events_new
