@@ -8,11 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import State, flow
+from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from flows import tasks
 from flows.publish import publish
+from newswatch.errors import NewswatchError
 from newswatch.pipeline import backfill as bf
 from newswatch.pipeline import runner
 from newswatch.pipeline.collect import Window
@@ -26,9 +28,19 @@ INGEST_BATCH = 200
 def backfill(mode: str = "feeds", sources: str = "sources.yaml", warehouse: str = "warehouse/news.duckdb",
              since: datetime | None = None, until: datetime | None = None, from_dir: str | None = None,
              urls: str | None = None, notify: list[str] | None = None, notify_backfill: bool = False,
-             lock_timeout: float = 60.0, workers: int | None = None, progress: bool = False) -> Summary:
+             lock_timeout: float = 60.0, workers: int | None = None, progress: bool = False) -> Summary | State:
     """A one-off backfill. Records meetings; alerts only with notify_backfill (else rows say suppressed)."""
-    ctx = runner.open_run("backfill", sources=sources, warehouse=warehouse, notify=notify or [],
+    try:
+        return _backfill(mode, sources, warehouse, since, until, from_dir, urls, notify or [], notify_backfill,
+                         lock_timeout, workers, progress)
+    except NewswatchError as exc:
+        return Failed(message=str(exc), data=exc)   # one line, no traceback; the CLI maps the exit code
+
+
+def _backfill(mode: str, sources: str, warehouse: str, since: datetime | None, until: datetime | None,
+              from_dir: str | None, urls: str | None, notify: list[str], notify_backfill: bool,
+              lock_timeout: float, workers: int | None, progress: bool) -> Summary:
+    ctx = runner.open_run("backfill", sources=sources, warehouse=warehouse, notify=notify,
                           lock_timeout=lock_timeout, workers=workers,
                           alerts_status="pending" if notify_backfill else "suppressed",
                           params={"mode": mode, "since": since, "until": until, "from_dir": from_dir,

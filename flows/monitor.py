@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import State, flow
+from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
 from flows import tasks
 from flows.publish import publish
+from newswatch.errors import NewswatchError
 from newswatch.pipeline import runner
 from newswatch.pipeline.runner import Summary
 
@@ -14,9 +16,19 @@ from newswatch.pipeline.runner import Summary
 @flow(name="monitor", flow_run_name="monitor-{sources}", log_prints=False, validate_parameters=False)
 def monitor(sources: str = "sources.yaml", warehouse: str = "warehouse/news.duckdb",
             notify: list[str] | None = None, lock_timeout: float = 60.0,
-            workers: int | None = None) -> Summary:
+            workers: int | None = None) -> Summary | State:
     """Fetch every enabled feed, store new articles, detect meetings, alert once per new meeting."""
-    ctx = runner.open_run("monitor", sources=sources, warehouse=warehouse, notify=notify or [],
+    try:
+        return _monitor(sources, warehouse, notify or [], lock_timeout, workers)
+    except NewswatchError as exc:
+        # Expected failures (locked warehouse, bad config) end the run as Failed with one line,
+        # not a traceback; the CLI turns the exception into its exit code.
+        return Failed(message=str(exc), data=exc)
+
+
+def _monitor(sources: str, warehouse: str, notify: list[str], lock_timeout: float,
+             workers: int | None) -> Summary:
+    ctx = runner.open_run("monitor", sources=sources, warehouse=warehouse, notify=notify,
                           lock_timeout=lock_timeout, workers=workers)
     states = runner.feed_states(ctx)
     enabled = [s for s in ctx.config.sources if s.enabled]

@@ -86,14 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _preflight(args: argparse.Namespace) -> None:
-    """Fail fast on bad config or channels, before Prefect starts (exit 2, no traceback)."""
+    """Fail fast, before Prefect starts: bad config or channels (exit 2), a warehouse another process
+    holds past --lock-timeout (exit 3). Migrating here also means no flow ever sees an old schema."""
     from newswatch.config import load_config
     from newswatch.core.meetings import load_watch
+    from newswatch.io.warehouse import Warehouse
     from newswatch.pipeline.runner import channels_for
 
     config = load_config(args.sources)
     channels_for(config, args.notify, os.environ)
     load_watch()
+    Warehouse(args.warehouse, lock_timeout=args.lock_timeout).migrate()
 
 
 def _run_flow(flow_fn: Any, **params: Any) -> int:
