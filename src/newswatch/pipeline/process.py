@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from newswatch.core.dedupe import article_id, canonical_url, content_hash, pick_canonical, signature
+from newswatch.core.dedupe import article_id, canonical_url, fingerprint, pick_canonical
 from newswatch.core.extract import extract
 from newswatch.core.language import detect_language
 from newswatch.core.meetings import Watch, detect, load_watch
@@ -53,6 +53,7 @@ def process_page(page: dict[str, Any]) -> dict[str, Any]:
     published: datetime | None = ex.date or page.get("feed_published_at")
     title = ex.title or page.get("feed_title") or ""
     language, confidence = detect_language(ex.text, hint=page.get("language_hint"))
+    digest, sig = fingerprint(ex.text)   # normalises the text once for both
     detection: Detection | None = detect(
         MeetingInput(article_id=aid, title=title, text=ex.text, language=language,
                      published_at=published, url=page["url"], source_id=page["source_id"]), _watch())
@@ -63,9 +64,9 @@ def process_page(page: dict[str, Any]) -> dict[str, Any]:
             "source_id": page["source_id"], "title": title or None, "author": ex.author,
             "sitename": ex.sitename, "description": ex.description, "published_at": published,
             "fetched_at": page["fetched_at"], "language": language,
-            "language_confidence": confidence, "text": ex.text, "content_hash": content_hash(ex.text),
+            "language_confidence": confidence, "text": ex.text, "content_hash": digest,
         },
-        "signature": signature(ex.text),
+        "signature": sig,
         "detection": detection,
     }
 

@@ -9,6 +9,7 @@ from typing import Any
 from newswatch.core.dedupe import DedupeItem, assign_stories
 from newswatch.core.meetings import merge_events
 from newswatch.io import outbox, records, stories
+from newswatch.io.warehouse import to_utc_naive
 from newswatch.models import Detection
 from newswatch.pipeline.context import RunContext
 
@@ -25,8 +26,9 @@ class BatchOutcome:
 
 
 def _order_key(article: dict[str, Any]) -> tuple[str, str]:
-    published = article.get("published_at")
-    return (published.isoformat() if published else "9999", article["article_id"])
+    """Earliest first (publication, else fetch time; naive UTC ISO so text order is time order)."""
+    when = to_utc_naive(article.get("published_at") or article.get("fetched_at"))
+    return (when.isoformat() if when else "9999", article["article_id"])
 
 
 def store_batch(ctx: RunContext, results: Sequence[dict[str, Any]], *,
