@@ -10,10 +10,10 @@ from typing import Any
 
 from prefect import State, flow
 from prefect.states import Failed
-from prefect.utilities.annotations import quote
 
 from flows import tasks
 from flows.publish import publish
+from flows.tasks import ref
 from newswatch.errors import NewswatchError
 from newswatch.pipeline import backfill as bf
 from newswatch.pipeline import runner
@@ -47,25 +47,25 @@ def _backfill(mode: str, sources: str, warehouse: str, since: datetime | None, u
                                   "urls": urls, "notify_backfill": notify_backfill})
     if mode == "feeds":
         window = Window(since=since, until=until)
-        futures = [tasks.collect_source.submit(quote(ctx), s, None, window)
+        futures = [tasks.collect_source.submit(ref(ctx), s, None, window)
                    for s in ctx.config.sources if s.enabled]
         for fut in futures:
             outcome = fut.result()
             ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
             ctx.counts["errors"] += outcome.errors
             ctx.failures.extend(outcome.messages)
-        tasks.process_pending(quote(ctx), progress=progress)
+        tasks.process_pending(ref(ctx), progress=progress)
     elif mode == "dir":
         files = bf.list_pages(Path(str(from_dir)))
         _stream(ctx, files, tasks.ingest_dir, progress)
     elif mode == "urls":
         _stream(ctx, bf.read_url_list(Path(str(urls))), tasks.ingest_urls, progress)
     elif mode == "reprocess":
-        tasks.process_pending(quote(ctx), reprocess=True, progress=progress)
+        tasks.process_pending(ref(ctx), reprocess=True, progress=progress)
     else:
         raise ValueError(f"unknown backfill mode {mode!r}")
     if notify_backfill:
-        delivery = tasks.deliver_alerts(quote(ctx))
+        delivery = tasks.deliver_alerts(ref(ctx))
         ctx.counts["alerts_sent"] += delivery.sent
         ctx.counts["alerts_failed"] += delivery.failed
         ctx.failures.extend(delivery.errors)
@@ -79,7 +79,7 @@ def _stream(ctx: RunContext, items: Sequence[Any], ingest: Any, progress: bool) 
     total = len(items)
     done = 0
     for index, batch in enumerate(bf.batches(items, INGEST_BATCH)):
-        ctx.counts["pages_stored"] += ingest(quote(ctx), list(batch), index)
+        ctx.counts["pages_stored"] += ingest(ref(ctx), list(batch), index)
         runner.process_pending(ctx)
         done += len(batch)
         if progress:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefect import State, flow
 from prefect.states import Failed
-from prefect.utilities.annotations import quote
 
 from flows import tasks
 from flows.publish import publish
+from flows.tasks import ref
 from newswatch.errors import NewswatchError
 from newswatch.pipeline import runner
 from newswatch.pipeline.runner import Summary
@@ -32,14 +32,14 @@ def _monitor(sources: str, warehouse: str, notify: list[str], lock_timeout: floa
                           lock_timeout=lock_timeout, workers=workers)
     states = runner.feed_states(ctx)
     enabled = [s for s in ctx.config.sources if s.enabled]
-    futures = [tasks.collect_source.submit(quote(ctx), s, states.get(s.id)) for s in enabled]
+    futures = [tasks.collect_source.submit(ref(ctx), s, states.get(s.id)) for s in enabled]
     for fut in futures:
         outcome = fut.result()
         ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
         ctx.counts["errors"] += outcome.errors
         ctx.failures.extend(outcome.messages)
-    tasks.process_pending(quote(ctx))
-    delivery = tasks.deliver_alerts(quote(ctx))
+    tasks.process_pending(ref(ctx))
+    delivery = tasks.deliver_alerts(ref(ctx))
     ctx.counts["alerts_sent"] += delivery.sent
     ctx.counts["alerts_failed"] += delivery.failed
     ctx.failures.extend(delivery.errors)

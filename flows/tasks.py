@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from newswatch.errors import TransientError
 from newswatch.models import Source
 from newswatch.pipeline import alerting, collect, runner
 from newswatch.pipeline.context import RunContext
+
+
+def ref(ctx: RunContext) -> RunContext:
+    """Pass the run context to tasks by reference: Prefect must not walk (and copy) it as data, since
+    tasks add their counts to it."""
+    return cast(RunContext, quote(ctx))
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:

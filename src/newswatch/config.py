@@ -103,7 +103,7 @@ def _settings(node: yaml.Node | None, path: str) -> Settings:
             raise ConfigError(f"expected {want.__name__}, got {val.value!r}"
                               if isinstance(val, yaml.ScalarNode) else f"expected {want.__name__}",
                               path=path, line=_line(val), field=field)
-        if want in (int, float) and (value < 0 or (value == 0 and key.value not in ZERO_OK)):
+        if want in (int, float) and isinstance(value, int | float) and (value < 0 or (value == 0 and key.value not in ZERO_OK)):
             raise ConfigError("must be greater than 0", path=path, line=_line(val), field=field)
         values[key.value] = value
     return Settings(**values)
@@ -146,10 +146,11 @@ def _sources(node: yaml.Node, path: str, base: Path) -> tuple[Source, ...]:
         enabled = True
         if "enabled" in entries:
             val = entries["enabled"][1]
-            enabled = _scalar(val) if isinstance(val, yaml.ScalarNode) else None
-            if not isinstance(enabled, bool):
+            flag = _scalar(val) if isinstance(val, yaml.ScalarNode) else None
+            if not isinstance(flag, bool):
                 raise ConfigError("expected true or false", path=path, line=_line(val),
                                   field=f"{where}.enabled")
+            enabled = flag
         out.append(Source(id=sid, url=url, language=language, enabled=enabled))
     return tuple(out)
 

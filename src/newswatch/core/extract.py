@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from charset_normalizer import from_bytes
 from trafilatura import bare_extraction
+from trafilatura.settings import Document
 
 from newswatch.core.clean import clean_text
 from newswatch.errors import ExtractionError
@@ -39,9 +40,9 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
 
     A declared charset that fails to decode strictly is not trusted (servers often lie); detection
     (charset_normalizer) decides then, and UTF-8 with replacement is the last resort."""
-    for bom, enc in BOMS:
+    for bom, bom_enc in BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom):].decode(bom_enc, errors="replace")
     declared: list[str] = []
     if content_type and (m := HTTP_CHARSET.search(content_type)):
         declared.append(m.group(1))
@@ -129,9 +130,9 @@ def extract(html: bytes | str, *, url: str, content_type: str | None = None) -> 
                                                                            "original_date": True})
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup; one line for the log
         raise ExtractionError(f"extraction failed: {exc.__class__.__name__}: {str(exc)[:200]}") from None
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document) or not (doc.text or "").strip():
         raise ExtractionError("no article text found in the page")
-    text = clean_text(doc.text)
+    text = clean_text(doc.text or "")
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(f"article text too short after cleaning ({len(text)} chars)")
     return Extracted(

@@ -61,13 +61,13 @@ def serve(args: argparse.Namespace) -> int:
         with local_server(args.port) as api_url:
             print(f"newswatch: started a local Prefect server at {api_url} (UI: {api_url[:-4]})", file=sys.stderr)
             return _serve_on(api_url, args)
-    api_url = os.environ.get("PREFECT_API_URL")
-    if not api_url:
+    env_url = os.environ.get("PREFECT_API_URL")
+    if not env_url:
         raise ConfigError("no Prefect API: scheduling needs a real Prefect server. Start one with "
                           "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api, "
                           "or run `newswatch serve --start-server`", field="PREFECT_API_URL")
-    wait_healthy(api_url, timeout=10)
-    return _serve_on(api_url, args)
+    wait_healthy(env_url, timeout=10)
+    return _serve_on(env_url, args)
 
 
 def _serve_on(api_url: str, args: argparse.Namespace) -> int:
