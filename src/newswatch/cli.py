@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything imports Prefect: no internet here, and telemetry attempts print errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args))
@@ -102,7 +104,6 @@ def _preflight(args: argparse.Namespace) -> None:
 def _run_flow(flow_fn: Any, **params: Any) -> int:
     from newswatch.pipeline.runner import Summary
 
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     state = flow_fn(return_state=True, **params)
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException):
