@@ -214,6 +214,9 @@ def format_summary(summary: Any) -> str:
         f"alerts sent: {c.get('alerts_sent', 0)}   alerts failed: {c.get('alerts_failed', 0)}   "
         f"errors: {c.get('errors', 0)}",
     ]
+    if c.get("articles_reprocessed"):
+        lines.append(f"  articles reprocessed: {c['articles_reprocessed']}   "
+                     f"events removed (no longer supported): {c.get('events_removed', 0)}")
     lines += [f"  meeting: {e['meeting_date'] or '?'} {e['city'] or '?'}: {e['title']}" for e in summary.events]
     for f in summary.failures[:20]:
         lines.append(f"  failed: {f}")

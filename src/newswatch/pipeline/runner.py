@@ -88,7 +88,8 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
                 break
             outcome = store_batch(ctx, run(batch), reprocess=reprocess)
             checkpoint("batch-committed")
-            ctx.counts["articles_new"] += outcome.articles_new
+            # A reprocess rewrites stored articles: they are not new, and the summary says so.
+            ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
             ctx.counts["duplicates"] += outcome.duplicates
             ctx.counts["events_new"] += outcome.events_new
             ctx.counts["pages_failed"] += outcome.failed
