@@ -104,3 +104,32 @@ def test_alerts_survive_a_dead_endpoint(seed_project: Path) -> None:
         assert third.counts.get("alerts_sent", 0) == 0
         assert len(hook.payloads()) == 3
     assert q(seed_project, "SELECT status, attempts, count(*) FROM alerts GROUP BY ALL") == [("sent", 2, 3)]
+
+
+def test_prefect_event_per_new_meeting_and_one_artifact(seed_project: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+
+    summary = run(seed_project)
+    ids = set(summary.new_event_ids)
+    assert len(ids) == 3
+
+    async def read() -> tuple[set[str], list[str]]:
+        async with get_client() as client:
+            found: set[str] = set()
+            for _ in range(40):          # events are written by the server asynchronously
+                page = await client.read_events(filter=EventFilter(
+                    event=EventNameFilter(name=["newswatch.meeting.detected"]),
+                    resource=EventResourceFilter(id=[f"newswatch.event.{i}" for i in ids])), limit=50)
+                found = {e.resource.id.removeprefix("newswatch.event.") for e in page.events}
+                if found >= ids:
+                    break
+                await asyncio.sleep(0.25)
+            arts = await client.read_artifacts()
+        return found, [str(a.data) for a in arts if a.key == "newswatch-monitor-summary"]
+
+    found, artifacts = asyncio.run(read())
+    assert found == ids
+    assert any(summary.run_id in a and "New meetings" in a for a in artifacts)
