@@ -56,8 +56,9 @@ def _backfill(mode: str, sources: str, warehouse: str, since: datetime | None, u
             ctx.failures.extend(outcome.messages)
         tasks.process_pending(ref(ctx), progress=progress)
     elif mode == "dir":
-        files = bf.list_pages(Path(str(from_dir)))
-        _stream(ctx, files, tasks.ingest_dir, progress)
+        root = Path(str(from_dir)).resolve()
+        files = bf.list_pages(root)
+        _stream(ctx, files, lambda c, batch, i: tasks.ingest_dir(c, batch, i, base_dir=str(root)), progress)
     elif mode == "urls":
         _stream(ctx, bf.read_url_list(Path(str(urls))), tasks.ingest_urls, progress)
     elif mode == "reprocess":

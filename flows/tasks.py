@@ -69,11 +69,13 @@ def _progress(enabled: bool) -> Any:
 
 
 @task(name="ingest-dir", task_run_name="ingest-dir-{ctx.run_id}-{index}", cache_policy=NO_CACHE)
-def ingest_dir(ctx: RunContext, files: list[Any], index: int) -> int:
+def ingest_dir(ctx: RunContext, files: list[Any], index: int, base_dir: str | None = None) -> int:
     """Store one batch of saved pages raw."""
+    from pathlib import Path
+
     from newswatch.pipeline import backfill
 
-    return backfill.ingest_dir(ctx, files)
+    return backfill.ingest_dir(ctx, files, Path(base_dir) if base_dir else None)
 
 
 @task(name="ingest-urls", task_run_name="ingest-urls-{ctx.run_id}-{index}", cache_policy=NO_CACHE,

@@ -66,7 +66,7 @@ def text_as_html(text: str, title: str | None) -> bytes:
     return f"<html><head><meta charset='utf-8'>{head}</head><body><article>{body}</article></body></html>".encode()
 
 
-def ingest_dir(ctx: RunContext, files: Sequence[Path]) -> int:
+def ingest_dir(ctx: RunContext, files: Sequence[Path], base_dir: Path | None = None) -> int:
     """Store one batch of saved pages raw; returns how many were new."""
     now = ctx.clock()
     rows: list[dict[str, Any]] = []
@@ -77,7 +77,7 @@ def ingest_dir(ctx: RunContext, files: Sequence[Path]) -> int:
         if path.suffix.lower() == ".txt":
             raw = text_as_html(raw.decode("utf-8", errors="replace"), side.get("title"))
         rows.append({
-            "page_id": page_id(url), "url": url, "final_url": url,
+            "page_id": page_id(url, base_dir), "url": url, "final_url": url,
             "source_id": str(side.get("source_id") or "backfill-dir"), "content_type": "text/html",
             "http_status": None, "feed_title": side.get("title"), "feed_published_at": side.get("published"),
             "language_hint": None, "raw": zlib.compress(raw, 3), "fetched_at": now, "status": "pending",

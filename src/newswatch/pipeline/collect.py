@@ -50,9 +50,15 @@ class Window:
         return not (self.until is not None and published > self.until)
 
 
-def page_id(link: str) -> str:
-    """Stable id of a link, used to skip pages fetched before."""
-    return "p_" + hashlib.sha256(canonical_url(link).encode("utf-8")).hexdigest()[:16]
+def page_id(link: str, base_dir: Path | None = None) -> str:
+    """Stable id of a link, used to skip pages fetched before. A local file is known by its path
+    relative to the project folder, so ids do not change when the checkout moves."""
+    key = canonical_url(link)
+    if base_dir is not None and link.startswith("file://"):
+        path = _file_path(link)
+        if path.is_relative_to(base_dir):
+            key = "file:" + path.relative_to(base_dir).as_posix()
+    return "p_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def local_base(ctx: RunContext, feed_path: Path) -> Path:
@@ -137,7 +143,7 @@ def _fetch_pages(ctx: RunContext, source: Source, entries: Sequence[FeedEntry], 
         return [], []
     by_id: dict[str, FeedEntry] = {}
     for e in entries:
-        by_id.setdefault(page_id(e.link), e)
+        by_id.setdefault(page_id(e.link, ctx.base_dir), e)
     with ctx.warehouse.transaction() as con:
         known = records.known_page_ids(con, list(by_id))
     todo = [(pid, e) for pid, e in by_id.items() if pid not in known]
