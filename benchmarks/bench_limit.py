@@ -1,0 +1,67 @@
+"""Benchmark: the limit — bare trafilatura, one process, the same call and options as core/extract.py.
+
+The options are not copied here: they are captured from core/extract.py itself, by calling
+extract() once with trafilatura's function swapped for a recorder, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.common import WARMUP, PageSet, time_repeated
+
+
+class _Captured(BaseException):
+    """Raised by the recorder to stop extract() right after it called trafilatura (a BaseException,
+    so extract()'s own `except Exception` lets it through)."""
+
+
+def extract_call() -> tuple[Any, dict[str, Any]]:
+    """(the trafilatura function core/extract.py calls, the keyword options it passes)."""
+    from newswatch.core import extract as ours
+
+    real = ours.bare_extraction
+    seen: dict[str, Any] = {}
+
+    def recorder(*args: Any, **kwargs: Any) -> None:
+        seen.update(kwargs)
+        raise _Captured
+
+    ours.bare_extraction = recorder  # type: ignore[assignment]
+    try:
+        ours.extract(b"<html><body><p>probe</p></body></html>", url="https://bench.invalid/probe")
+    except _Captured:
+        pass
+    finally:
+        ours.bare_extraction = real  # type: ignore[assignment]
+    if not seen:
+        raise RuntimeError("core/extract.py did not call trafilatura.bare_extraction")
+    seen.pop("url", None)
+    return real, seen
+
+
+def run(pages: PageSet, repeats: int) -> dict[str, Any]:
+    """docs/s of trafilatura alone on the same pages (median of `repeats`).
+
+    trafilatura gets the page already decoded to str (by core.extract.decode_html, outside the
+    timing), exactly what our extract() hands it: the limit is pure trafilatura work, so the bar is
+    as high as it can be."""
+    from newswatch.core.extract import decode_html
+
+    func, options = extract_call()
+    inputs = [(decode_html(p.data, "text/html"), p.url or f"https://bench.invalid/{p.name}.html")
+              for p in pages.pages]
+    empty = [0]
+
+    def once(items: list[tuple[str, str]] = inputs) -> None:
+        empty[0] = 0
+        for text, url in items:
+            try:
+                doc = func(text, url=url, **options)
+            except Exception:   # counted like an empty result; the pipeline records such pages as failed
+                doc = None
+            empty[0] += doc is None or not (doc.text or "").strip()
+
+    timing = time_repeated(once, len(inputs), repeats, warmup=lambda: once(inputs[:WARMUP]))
+    shown = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))
+    return {"timing": timing, "empty": empty[0], "options": shown,
+            "call": f"trafilatura.{func.__name__}(html_str, url=..., **options)"}

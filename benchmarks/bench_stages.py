@@ -1,0 +1,199 @@
+"""Benchmark: each pipeline stage alone (feeds, extraction, language, dedupe, meetings, warehouse append),
+so the slowest one is obvious. Every figure is items per second at the median of the repeats."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import CORPUS, REPO, WARMUP, Page, PageSet, Timing, pseudo_words, synthetic_text, time_repeated
+
+APPEND_ROWS = 20_000
+APPEND_BATCH = 500
+
+
+def feed_inputs(smoke: bool) -> tuple[str, list[tuple[str, bytes]]]:
+    """(label, [(name, bytes)]): every feed in ../shared/corpus/feeds/manifest.json, else seeds/feeds."""
+    manifest = CORPUS / "feeds" / "manifest.json"
+    if not smoke and manifest.is_file():
+        rows = json.loads(manifest.read_text(encoding="utf-8"))
+        items = [(r["path"], (CORPUS / r["path"]).read_bytes()) for r in sorted(rows, key=lambda r: r["path"])]
+        return f"../shared/corpus/feeds: {len(items)} feeds (all of the manifest, malformed ones too)", items
+    files = sorted((REPO / "seeds" / "feeds").glob("*.xml"))
+    return f"seeds/feeds: {len(files)} feeds", [(p.name, p.read_bytes()) for p in files]
+
+
+def bench_feeds(smoke: bool, repeats: int) -> dict[str, Any]:
+    from newswatch.core.feeds import parse_feed
+    from newswatch.errors import FeedError
+
+    label, items = feed_inputs(smoke)
+    entries = failed = 0
+
+    def once() -> None:
+        nonlocal entries, failed
+        entries = failed = 0
+        for name, data in items:
+            try:
+                entries += len(parse_feed(data, base_url=f"https://bench.invalid/{name}").entries)
+            except FeedError:
+                failed += 1
+
+    once()   # warm-up, and the entry count
+    timing = time_repeated(once, entries, repeats)
+    return {"label": label, "feeds": len(items), "entries": entries, "refused_feeds": failed,
+            "timing": timing, "feeds_per_s": len(items) / timing.median_s}
+
+
+def bench_extract(pages: PageSet, repeats: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """core.extract.extract over the pages; also returns the extracted texts for the next stages."""
+    from newswatch.core.extract import extract
+    from newswatch.errors import NewswatchError
+
+    docs: list[dict[str, Any]] = []
+
+    def once(subset: tuple[Page, ...] = pages.pages) -> None:
+        docs.clear()
+        for p in subset:
+            url = p.url or f"https://bench.invalid/{p.name}.html"
+            try:
+                ex = extract(p.data, url=url, content_type="text/html")
+            except NewswatchError:
+                continue
+            docs.append({"name": p.name, "url": url, "title": ex.title or "", "text": ex.text,
+                         "published_at": ex.date})
+
+    timing = time_repeated(once, len(pages.pages), repeats, warmup=lambda: once(pages.pages[:WARMUP]))
+    return {"timing": timing, "extracted": len(docs), "empty": sum(not d["text"].strip() for d in docs)}, docs
+
+
+def bench_language(docs: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    from newswatch.core.language import detect_language
+
+    langs: dict[str, int] = {}
+
+    def once() -> None:
+        langs.clear()
+        for d in docs:
+            code, _ = detect_language(d["text"], hint=None)
+            langs[code] = langs.get(code, 0) + 1
+            d["language"] = code
+
+    timing = time_repeated(once, len(docs), repeats)
+    return {"timing": timing, "languages": dict(sorted(langs.items(), key=lambda kv: -kv[1]))}
+
+
+def bench_signature(docs: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    """Content hash + MinHash signature of each text (`dedupe.fingerprint`, as process_page calls it):
+    the per-article dedupe work done in the workers."""
+    from newswatch.core.dedupe import fingerprint
+
+    def once() -> None:
+        for d in docs:
+            fingerprint(d["text"])
+
+    return {"timing": time_repeated(once, len(docs), repeats)}
+
+
+def bench_meetings(docs: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    from newswatch.core.meetings import detect, load_watch
+    from newswatch.models import MeetingInput
+
+    watch = load_watch()
+    inputs = [MeetingInput(article_id=f"a_{i:08d}", title=d["title"], text=d["text"],
+                           language=d.get("language", "und"), published_at=d["published_at"], url=d["url"],
+                           source_id="bench") for i, d in enumerate(docs)]
+    found = 0
+
+    def once() -> None:
+        nonlocal found
+        found = sum(detect(m, watch) is not None for m in inputs)
+
+    timing = time_repeated(once, len(inputs), repeats)
+    return {"timing": timing, "detections": found}
+
+
+def _article_rows(count: int) -> list[dict[str, Any]]:
+    vocab = pseudo_words(3000)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for n in range(count):
+        text = synthetic_text(n, vocab, words=350)
+        aid = "a_" + hashlib.sha256(f"https://bench.invalid/{n}".encode()).hexdigest()[:32]
+        rows.append({
+            "article_id": aid, "url": f"https://bench.invalid/{n}", "canonical_url": f"https://bench.invalid/{n}",
+            "source_id": f"src-{n % 20}", "title": text[:80], "author": None, "sitename": "bench",
+            "description": text[:160], "published_at": start + timedelta(minutes=n),
+            "fetched_at": start + timedelta(minutes=n, seconds=30), "language": "en",
+            "language_confidence": 0.99, "text": text, "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+            "story_id": aid, "duplicate_of": None, "similarity": None, "run_id": "bench",
+        })
+    return rows
+
+
+def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH) -> dict[str, Any]:
+    """records.insert_articles into a real DuckDB file, one Warehouse.transaction per batch (as the
+    pipeline does: each batch opens, writes and commits its own connection)."""
+    import duckdb
+
+    from newswatch.io import records
+    from newswatch.io.warehouse import Warehouse
+
+    data = _article_rows(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        runs: list[float] = []
+        counter = [0]
+
+        def once() -> None:
+            counter[0] += 1
+            wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb")
+            wh.migrate()
+            t0 = time.perf_counter()
+            for i in range(0, len(data), batch):
+                with wh.transaction() as con:
+                    records.insert_articles(con, data[i:i + batch])
+            runs.append(time.perf_counter() - t0)
+            with wh.reader() as con:
+                stored = con.execute("SELECT count(*) FROM articles").fetchone()
+            assert stored is not None and stored[0] == len(data), stored
+
+        for _ in range(max(1, repeats)):
+            once()
+        # Reference, not the headline: the same inserts and commits on one connection held open.
+        # The gap is what closing the connection after every batch costs (DuckDB checkpoints the
+        # file when its last connection closes, rewriting the primary-key indexes each time).
+        held: list[float] = []
+        for n in range(max(1, repeats)):
+            wh = Warehouse(Path(tmp) / f"held-{n}.duckdb")
+            wh.migrate()
+            con = duckdb.connect(str(wh.path))
+            try:
+                t0 = time.perf_counter()
+                for i in range(0, len(data), batch):
+                    con.execute("BEGIN TRANSACTION")
+                    records.insert_articles(con, data[i:i + batch])
+                    con.execute("COMMIT")
+                held.append(time.perf_counter() - t0)
+            finally:
+                con.close()
+    text_kb = sum(len(r["text"]) for r in data) / len(data) / 1024
+    return {"timing": Timing(len(data), runs), "batch": batch, "text_kb": round(text_kb, 1),
+            "one_connection": Timing(len(data), held)}
+
+
+def run(pages: PageSet, *, smoke: bool, repeats: int, dedupe: dict[str, Any] | None) -> dict[str, Any]:
+    """Every stage; `dedupe` is bench_dedupe.run()'s result (or None when it is unavailable)."""
+    out: dict[str, Any] = {"feeds": bench_feeds(smoke, repeats)}
+    extract_res, docs = bench_extract(pages, repeats)
+    out["extract"] = extract_res
+    out["language"] = bench_language(docs, repeats)
+    out["signature"] = bench_signature(docs, repeats)
+    out["meetings"] = bench_meetings(docs, repeats)
+    out["append"] = bench_append(repeats, rows=2000 if smoke else APPEND_ROWS)
+    out["dedupe"] = dedupe
+    return out
