@@ -103,7 +103,8 @@ def _settings(node: yaml.Node | None, path: str) -> Settings:
             raise ConfigError(f"expected {want.__name__}, got {val.value!r}"
                               if isinstance(val, yaml.ScalarNode) else f"expected {want.__name__}",
                               path=path, line=_line(val), field=field)
-        if want in (int, float) and isinstance(value, int | float) and (value < 0 or (value == 0 and key.value not in ZERO_OK)):
+        too_small = isinstance(value, int | float) and (value < 0 or (value == 0 and key.value not in ZERO_OK))
+        if want in (int, float) and too_small:
             raise ConfigError("must be greater than 0", path=path, line=_line(val), field=field)
         values[key.value] = value
     return Settings(**values)

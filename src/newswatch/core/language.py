@@ -4,47 +4,65 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
-from langdetect import DetectorFactory
-from langdetect.detector_factory import init_factory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.detector_factory import (  # type: ignore[import-untyped]  # ships no type information
+    PROFILES_DIRECTORY,
+    DetectorFactory,
+)
+from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
-PREFIX_CHARS = 2000      # langdetect's accuracy plateaus well before this; cost grows with length
-MIN_LETTERS = 20         # below this a guess is noise: 'und'
+# langdetect's accuracy on news pages is flat beyond ~1,000 characters while its cost grows with
+# length (measured in tests/quality/test_extraction_quality.py); 2,000 leaves a margin.
+PREFIX_CHARS = 2000
+MIN_LETTERS = 20       # below this a guess is noise: 'und'
 SEED = 0
+HINT_MAX_PROB = 0.6    # the hint only decides when the detector is this unsure ...
+HINT_MIN_PROB = 0.3    # ... and the hinted language is itself a serious candidate
 LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=1)
 def _factory() -> DetectorFactory:
-    init_factory()   # loads the language profiles once per process
-    from langdetect import detector_factory
+    """A private, seeded factory with the profiles loaded once per process, in sorted order.
 
-    factory = detector_factory._factory   # the profiles loaded above
+    langdetect's own loader follows os.listdir order and its module-level factory is shared with any
+    other user of langdetect; a private factory fed in sorted order gives the same detector on every
+    machine. Its seed (0) makes every detector reseed its random generator the same way on each call."""
+    factory = DetectorFactory()
+    profiles = sorted(p for p in Path(PROFILES_DIRECTORY).iterdir() if p.is_file() and not p.name.startswith("."))
+    factory.load_json_profile([p.read_text(encoding="utf-8") for p in profiles])
     factory.set_seed(SEED)
     return factory
 
 
-def detect_language(text: str, *, hint: str | None = None) -> tuple[str, float]:
-    """Best language of `text` and its probability; ('und', 0.0) when there is too little text.
+def _iso639_1(code: str) -> str:
+    """langdetect's codes are ISO 639-1 except the Chinese variants: 'zh-cn', 'zh-tw' -> 'zh'."""
+    return code.split("-")[0].lower()
 
-    A fresh detector per call, seeded, so a result never depends on what was detected before. The
-    feed's language `hint` only breaks near-ties."""
+
+def detect_language(text: str, *, hint: str | None = None) -> tuple[str, float]:
+    """The most probable language of `text` and its probability; ('und', 0.0) for too little text.
+
+    Each call builds a fresh detector from the seeded factory, so a result never depends on what was
+    detected before. `hint` (a source's configured language) only settles a near-tie: it is returned
+    when the best guess is below HINT_MAX_PROB and the hinted language has at least HINT_MIN_PROB."""
     sample = text[:PREFIX_CHARS]
     if len(LETTER.findall(sample)) < MIN_LETTERS:
         return "und", 0.0
     detector = _factory().create()
     detector.append(sample)
     try:
-        probs = detector.get_probabilities()   # the detector seeds its own Random with SEED
-    except LangDetectException:
+        probs = detector.get_probabilities()
+    except LangDetectException:   # no usable features (e.g. only symbols of unknown scripts)
         return "und", 0.0
     if not probs:
         return "und", 0.0
     best = probs[0]
-    if hint and best.prob < 0.6:
+    wanted = _iso639_1(hint) if hint else None
+    if wanted and best.prob < HINT_MAX_PROB and _iso639_1(best.lang) != wanted:
         for p in probs:
-            if p.lang.split("-")[0] == hint and p.prob >= 0.3:
+            if _iso639_1(p.lang) == wanted and p.prob >= HINT_MIN_PROB:
                 best = p
                 break
-    return best.lang.split("-")[0], round(float(best.prob), 4)
+    return _iso639_1(best.lang), round(float(best.prob), 4)

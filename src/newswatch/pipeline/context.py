@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from newswatch.io.http import Fetcher
 from newswatch.io.notify import Notifier
@@ -38,6 +39,7 @@ class RunContext:
     counts: Counter[str] = field(default_factory=Counter)
     new_event_ids: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    processor: Any = None               # the run's PageProcessor (a warm process pool), made on first use
 
     @property
     def base_dir(self) -> Path:

@@ -4,7 +4,9 @@ Runs in worker processes, so inputs and outputs are plain picklable dicts and on
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import signal
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -71,27 +73,63 @@ def process_page(page: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def page_processor(workers: int) -> Iterator[Any]:
-    """Yields a function mapping a batch of pages to results; a process pool when workers > 1.
-
-    forkserver, not fork: the parent runs Prefect's threads, and forking a threaded process can
-    deadlock. The server preloads our modules once, so each worker starts warm."""
-    pool: ProcessPoolExecutor | None = None
-
-    def run(pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        nonlocal pool
-        if workers <= 1 or len(pages) < SMALL_BATCH:
-            return [process_page(p) for p in pages]
-        if pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["newswatch.pipeline.process"])
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        chunk = max(1, len(pages) // (workers * 4))
-        return list(pool.map(process_page, pages, chunksize=chunk))
-
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the run's process goes, so a run killed with -9 leaves no
+    orphan workers behind (they would keep CPUs busy and hold its stdout open)."""
     try:
-        yield run
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _warm() -> None:
+    """Worker initializer: pay the first-use costs (watch, dateparser tables, langdetect profiles) once,
+    at pool start, instead of inside the first pages."""
+    _die_with_parent()
+    watch = _watch()
+    detect_language("Le ministre irakien de la Défense est arrivé lundi 25 février à Téhéran.")
+    detect(MeetingInput(article_id="warm", title="", language="fr", published_at=None,
+                        text="Le ministre irakien de la Défense a rencontré lundi à Téhéran le chef "
+                             "d'état-major iranien."), watch)
+
+
+class PageProcessor:
+    """Maps batches of pages to results; one warm process pool for a whole run when workers > 1.
+
+    spawn, not fork: the parent runs Prefect's threads, and forking a threaded process can deadlock;
+    not forkserver either: its server outlives a killed run. Workers are the run's own children, warm
+    up once at start (~2 s) and serve every batch of the run."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __call__(self, pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.workers <= 1 or (self._pool is None and len(pages) < SMALL_BATCH):
+            return [process_page(p) for p in pages]
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_warm)
+        # Largest pages first, one at a time: the slow ones start early and no worker idles at the end.
+        order = sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b""))
+        results = list(self._pool.map(process_page, [pages[i] for i in order], chunksize=1))
+        out: list[dict[str, Any]] = [{}] * len(pages)
+        for i, r in zip(order, results, strict=True):
+            out[i] = r
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+@contextmanager
+def page_processor(workers: int) -> Iterator[PageProcessor]:
+    """A PageProcessor closed on exit."""
+    proc = PageProcessor(workers)
+    try:
+        yield proc
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        proc.close()

@@ -17,7 +17,7 @@ from newswatch.io.notify import AppriseNotifier, Notifier, channel_id, resolve_c
 from newswatch.io.warehouse import Warehouse
 from newswatch.models import Config
 from newswatch.pipeline.context import RunContext, new_run_id, parameters_json, utcnow
-from newswatch.pipeline.process import page_processor
+from newswatch.pipeline.process import PageProcessor
 from newswatch.pipeline.store import store_batch
 
 BATCH_SIZE = 200   # pages per write transaction: short enough to let other writers in between
@@ -80,21 +80,23 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
     if reprocess:
         with ctx.warehouse.transaction() as con:
             records.reset_pages_for_reprocess(con)
-    with page_processor(ctx.workers) as run:
-        while True:
-            with ctx.warehouse.transaction() as con:
-                batch = records.pending_pages(con, batch_size)
-            if not batch:
-                break
-            outcome = store_batch(ctx, run(batch), reprocess=reprocess)
-            checkpoint("batch-committed")
-            # A reprocess rewrites stored articles: they are not new, and the summary says so.
-            ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
-            ctx.counts["duplicates"] += outcome.duplicates
-            ctx.counts["events_new"] += outcome.events_new
-            ctx.counts["pages_failed"] += outcome.failed
-            if on_batch is not None:
-                on_batch(len(batch))
+    run = ctx.processor
+    if run is None:   # one warm pool for the whole run, closed by finish_run
+        run = ctx.processor = PageProcessor(ctx.workers)
+    while True:
+        with ctx.warehouse.transaction() as con:
+            batch = records.pending_pages(con, batch_size)
+        if not batch:
+            break
+        outcome = store_batch(ctx, run(batch), reprocess=reprocess)
+        checkpoint("batch-committed")
+        # A reprocess rewrites stored articles: they are not new, and the summary says so.
+        ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
+        ctx.counts["duplicates"] += outcome.duplicates
+        ctx.counts["events_new"] += outcome.events_new
+        ctx.counts["pages_failed"] += outcome.failed
+        if on_batch is not None:
+            on_batch(len(batch))
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
@@ -102,6 +104,9 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
 
 def finish_run(ctx: RunContext) -> Summary:
     """Record the run's end and counts; the status is partial when any source, page or alert failed."""
+    if ctx.processor is not None:
+        ctx.processor.close()
+        ctx.processor = None
     failed = ctx.counts["errors"] + ctx.counts["pages_failed"] + ctx.counts["alerts_failed"]
     status = "partial" if failed else "ok"
     ctx.counts["errors"] = failed
