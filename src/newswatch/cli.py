@@ -37,6 +37,14 @@ def _date(value: str) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
+def _until(value: str) -> datetime:
+    """`--until 2020-11-16` means to the end of that day (UTC); a value with a time is taken as given."""
+    d = _date(value)
+    if len(value.strip()) <= len("2020-11-16"):
+        d = d.replace(hour=23, minute=59, second=59, microsecond=999_999)
+    return d
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newswatch", description="Iran-Iraq defense meeting news monitor.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--urls", metavar="FILE", help="a file with one URL a line")
     mode.add_argument("--reprocess", action="store_true", help="re-run extraction, dedupe and detection")
     b.add_argument("--since", type=_date, help="feeds mode: published on or after this date")
-    b.add_argument("--until", type=_date, help="feeds mode: published on or before this date")
+    b.add_argument("--until", type=_until, help="feeds mode: published on or before this date (whole day)")
     b.add_argument("--notify-backfill", action="store_true", help="send alerts for meetings found (default: no)")
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show progress (default: when stderr is a terminal)")
@@ -90,14 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _preflight(args: argparse.Namespace) -> None:
     """Fail fast, before Prefect starts: bad config or channels (exit 2), a warehouse another process
     holds past --lock-timeout (exit 3). Migrating here also means no flow ever sees an old schema."""
-    from newswatch.config import load_config
+    from newswatch.config import load_config, watch_dir
     from newswatch.core.meetings import load_watch
     from newswatch.io.warehouse import Warehouse
     from newswatch.pipeline.runner import channels_for
 
     config = load_config(args.sources)
     channels_for(config, args.notify, os.environ)
-    load_watch()
+    load_watch(watch_dir())
     Warehouse(args.warehouse, lock_timeout=args.lock_timeout).migrate()
 
 
@@ -141,16 +149,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from newswatch.config import load_config
+    from newswatch.config import load_config, watch_dir
     from newswatch.core.meetings import load_watch
     from newswatch.pipeline.runner import channels_for
 
     config = load_config(args.sources)
     channels = channels_for(config, args.notify, os.environ)
-    watch = load_watch()
+    watch = load_watch(watch_dir())
     enabled = sum(1 for s in config.sources if s.enabled)
     print(f"{config.path}: ok ({len(config.sources)} sources, {enabled} enabled, {len(channels)} alert channels)")
-    print(f"watch definitions: ok ({watch.summary()})")
+    custom = watch_dir()
+    print(f"watch definitions: ok ({watch.summary()})" + (f" from $NEWSWATCH_WATCH_DIR {custom}" if custom else ""))
     return EXIT_OK
 
 

@@ -195,3 +195,9 @@ def _notify(node: yaml.Node | None, path: str) -> tuple[str, ...]:
                               field=field)
         names.append(value)
     return tuple(names)
+
+
+def watch_dir() -> Path | None:
+    """$NEWSWATCH_WATCH_DIR: a folder of watch YAML files used instead of the package's own (None: those)."""
+    value = os.environ.get("NEWSWATCH_WATCH_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else None

@@ -25,6 +25,26 @@ def test_check_accepts_the_default_config(seed_project: Path) -> None:
     assert "3 sources" in res.stdout and "watch definitions: ok" in res.stdout
 
 
+def test_check_validates_the_watch_folder_named_by_the_environment(seed_project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from newswatch.core.meetings.watch import WATCH_DIR
+
+    folder = tmp_path / "my-watch"
+    shutil.copytree(WATCH_DIR, folder)
+    env = {**ENV, "NEWSWATCH_WATCH_DIR": str(folder)}
+    res = subprocess.run([str(BIN / "newswatch"), "check"], cwd=seed_project, env=env, capture_output=True,
+                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, res.stderr
+    assert f"from $NEWSWATCH_WATCH_DIR {folder}" in res.stdout
+    (folder / "cues.yaml").unlink()
+    res = subprocess.run([str(BIN / "newswatch"), "run"], cwd=seed_project, env=env, capture_output=True,
+                         text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
+    assert "cues.yaml" in res.stderr and "missing watch file" in res.stderr
+    assert not (seed_project / "warehouse" / "news.duckdb").exists()
+
+
 @pytest.mark.parametrize(("yaml_text", "where"), [
     ("sources:\n  - id: a\n    url: x.xml\n  - id: a\n    url: y.xml\n", "sources.yaml:4: sources[1].id"),
     ("sources:\n  - id: a\n    url: x.xml\n    timeout: 3\n", "sources.yaml:4: sources[0].timeout"),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newswatch.errors import ConfigError, RefusedError
+from newswatch.errors import ConfigError, NewswatchError, RefusedError
 from newswatch.io import records
 from newswatch.io.http import guard_url
 from newswatch.pipeline.collect import page_id
@@ -58,12 +58,14 @@ def read_sidecar(page: Path) -> dict[str, Any]:
     return data
 
 
-def text_as_html(text: str, title: str | None) -> bytes:
-    """A .txt page becomes minimal HTML so that extraction treats every page the same way."""
+def text_as_html(text: str) -> bytes:
+    """A .txt page becomes minimal HTML so that extraction treats every page the same way.
+
+    No <title>: the extractor trims titles at separators ("Irak : le vice-ministre ..." became "Irak"),
+    while a sidecar title stored as the page's feed_title reaches the article unchanged."""
     paras = [p.strip() for p in text.splitlines() if p.strip()]
-    head = f"<title>{html.escape(title)}</title>" if title else ""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paras)
-    return f"<html><head><meta charset='utf-8'>{head}</head><body><article>{body}</article></body></html>".encode()
+    return f"<html><head><meta charset='utf-8'></head><body><article>{body}</article></body></html>".encode()
 
 
 def ingest_dir(ctx: RunContext, files: Sequence[Path], base_dir: Path | None = None) -> int:
@@ -75,7 +77,7 @@ def ingest_dir(ctx: RunContext, files: Sequence[Path], base_dir: Path | None = N
         url = str(side.get("url") or path.resolve().as_uri())
         raw = path.read_bytes()
         if path.suffix.lower() == ".txt":
-            raw = text_as_html(raw.decode("utf-8", errors="replace"), side.get("title"))
+            raw = text_as_html(raw.decode("utf-8", errors="replace"))
         rows.append({
             "page_id": page_id(url, base_dir), "url": url, "final_url": url,
             "source_id": str(side.get("source_id") or "backfill-dir"), "content_type": "text/html",
@@ -117,10 +119,10 @@ def ingest_urls(ctx: RunContext, urls: Sequence[str]) -> int:
         try:
             guard_url(u, allow_private_hosts=ctx.config.settings.allow_private_hosts)
             allowed.append(u)
-        except RefusedError as exc:
+        except NewswatchError as exc:   # refused, or the host does not resolve (DNS failure)
             logs.append({"run_id": ctx.run_id, "source_id": "backfill-urls", "url": u, "kind": "page",
-                         "status": "refused", "http_status": None, "error": str(exc), "attempts": 0,
-                         "fetched_at": now})
+                         "status": "refused" if isinstance(exc, RefusedError) else "error",
+                         "http_status": None, "error": str(exc), "attempts": 0, "fetched_at": now})
     rows: list[dict[str, Any]] = []
     for u, res in zip(allowed, ctx.fetcher.fetch_many(allowed), strict=True):
         logs.append({"run_id": ctx.run_id, "source_id": "backfill-urls", "url": u, "kind": "page",

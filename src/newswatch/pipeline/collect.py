@@ -129,9 +129,10 @@ def collect_source(ctx: RunContext, source: Source, state: dict[str, Any] | None
     with ctx.warehouse.transaction() as con:
         out.new_pages = records.store_pages(con, pages)
         records.insert_fetch_log(con, logs)
-        if result.status == "ok":
+        if result.status == "ok" and window is None:
             # Only now that the pages are stored is the feed marked as seen: a crash before this
-            # commit simply makes the next run read the feed again.
+            # commit simply makes the next run read the feed again. A windowed backfill saw only part
+            # of the feed, so it leaves the state alone: the next monitor run still reads the rest.
             records.save_feed_state(con, source.id, source.url, etag, last_modified, feed_hash, now)
     checkpoint("pages-stored")
     return out
@@ -171,6 +172,12 @@ def _fetch_pages(ctx: RunContext, source: Source, entries: Sequence[FeedEntry], 
             guard_url(e.link, allow_private_hosts=ctx.config.settings.allow_private_hosts)
         except RefusedError as exc:
             results[pid] = FetchResult(url=e.link, final_url=e.link, status="refused", error=str(exc),
+                                       fetched_at=now)
+            continue
+        except NewswatchError as exc:
+            # The guard resolves the host: a name that does not resolve (PermanentError) or a DNS
+            # failure (TransientError) is this link's error row, not the end of the whole source.
+            results[pid] = FetchResult(url=e.link, final_url=e.link, status="error", error=str(exc),
                                        fetched_at=now)
             continue
         remote.append((pid, e))

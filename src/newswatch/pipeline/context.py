@@ -40,6 +40,7 @@ class RunContext:
     new_event_ids: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     processor: Any = None               # the run's PageProcessor (a warm process pool), made on first use
+    rebuilt_events: set[str] = field(default_factory=set)   # a reprocess: events rebuilt so far this run
 
     @property
     def base_dir(self) -> Path:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from newswatch.config import watch_dir
 from newswatch.core.dedupe import article_id, canonical_url, fingerprint, pick_canonical
 from newswatch.core.extract import extract
 from newswatch.core.language import detect_language
@@ -28,7 +29,7 @@ SMALL_BATCH = 24   # below this many pages a process pool costs more than it sav
 
 @lru_cache(maxsize=1)
 def _watch() -> Watch:
-    return load_watch()
+    return load_watch(watch_dir())
 
 
 def choose_canonical(link: str, final_url: str | None, page_canonical: str | None) -> str:

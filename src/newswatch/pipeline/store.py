@@ -72,20 +72,32 @@ def store_batch(ctx: RunContext, results: Sequence[dict[str, Any]], *,
         stories.store_signatures(con, items, assignments)
         detections: list[Detection] = [r["detection"] for r in fresh if r.get("detection") is not None]
         if detections:
-            _store_events(ctx, con, detections, now, out)
+            _store_events(ctx, con, detections, now, out, reprocess=reprocess)
         records.mark_pages(con, page_updates)
     return out
 
 
 def _store_events(ctx: RunContext, con: Any, detections: Sequence[Detection], now: Any,
-                  out: BatchOutcome) -> None:
-    merged = merge_events(detections, records.load_events(con))
-    new = [e.__class__(**{**e.__dict__, "first_seen_at": now}) for e in merged.new_events]
+                  out: BatchOutcome, *, reprocess: bool = False) -> None:
+    stored = records.load_events(con)
+    known = {e.event_id for e in stored}
+    if reprocess:
+        # Rebuild events from what the current rules detect: a stored event absorbs detections only
+        # once this run has rebuilt it, so an official or city the rules no longer find is dropped and
+        # the result equals a fresh run (same ids, which hash the first article). first_seen_at and
+        # the alerts of an event found again are kept; events no longer found are removed at the end.
+        stored = [e for e in stored if e.event_id in ctx.rebuilt_events]
+    merged = merge_events(detections, stored)
+    found_again = [e for e in merged.new_events if e.event_id in known]
+    new = [e.__class__(**{**e.__dict__, "first_seen_at": now}) for e in merged.new_events
+           if e.event_id not in known]
+    ctx.rebuilt_events.update(eid for eid, _, _ in merged.mentions)
     by_article = {d.article_id: d for d in detections}
     visitor: dict[str, str | None] = {}
     for event_id, article_id, _ in merged.mentions:
         visitor.setdefault(event_id, by_article[article_id].visitor_country)
-    records.upsert_events(con, [*new, *merged.updated_events], visitor=visitor, now=now, run_id=ctx.run_id)
+    records.upsert_events(con, [*new, *found_again, *merged.updated_events], visitor=visitor, now=now,
+                          run_id=ctx.run_id)
     records.insert_mentions(con, [
         {"event_id": eid, "article_id": aid, "evidence": ev, "meeting_date": by_article[aid].meeting_date,
          "detected_at": now} for eid, aid, ev in merged.mentions])
