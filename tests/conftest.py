@@ -38,3 +38,29 @@ def corpus() -> Path:
     if not (CORPUS / "html" / "manifest.json").exists():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+# ---- figures: what passing tests print (counts, precision/recall, faults and kills survived) is
+# repeated at the end of the run, so `make test` / CI output shows it without `-s`.
+
+_FIGURES: list[tuple[str, list[str]]] = []
+_LOG_LINE = ("| INFO", "| WARNING", "| ERROR", "| DEBUG")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" or not report.passed or not report.capstdout:
+        return
+    lines = [line.rstrip() for line in report.capstdout.splitlines()
+             if line.strip() and not any(tag in line for tag in _LOG_LINE)]
+    if lines:
+        _FIGURES.append((report.nodeid, lines))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _FIGURES:
+        return
+    terminalreporter.section("figures printed by passing tests")
+    for nodeid, lines in _FIGURES:
+        terminalreporter.write_line(nodeid)
+        for line in lines:
+            terminalreporter.write_line(f"    {line}")
