@@ -61,7 +61,14 @@ class Warehouse:
         delay = 0.1
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                if not read_only:
+                    # Closing the last connection would checkpoint, and a checkpoint rewrites every
+                    # index: a cost that grows with the warehouse, paid per batch. Committed batches
+                    # stay in the write-ahead log instead (durable, replayed by any reader, the duckdb
+                    # CLI included) until DuckDB's automatic checkpoint at checkpoint_threshold.
+                    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                return con
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not _is_lock_error(exc):
                     raise
