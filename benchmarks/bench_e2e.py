@@ -40,7 +40,7 @@ PROFILED: tuple[tuple[str, str, str], ...] = (
     ("store: stories.store_signatures", "io/stories.py", "store_signatures"),
     ("store: records.mark_pages", "io/records.py", "mark_pages"),
     ("warehouse: connect (open)", "io/warehouse.py", "_open"),
-    ("warehouse: connection close (checkpoint)", "~", "<method 'close' of '_duckdb.DuckDBPyConnection' objects>"),
+    ("warehouse: connection close", "~", "<method 'close' of '_duckdb.DuckDBPyConnection' objects>"),
     ("finish_run", "pipeline/runner.py", "finish_run"),
 )
 
@@ -133,3 +133,40 @@ def profile(pages: PageSet, out_file: Path | None = None) -> dict[str, Any]:
     if out_file is not None:
         out_file.write_text(top.getvalue(), encoding="utf-8")
     return {"elapsed_s": round(elapsed, 3), "rows": rows, "top": top.getvalue()}
+
+
+def pool(pages: PageSet, *, repeats: int) -> dict[str, Any]:
+    """Page processing alone (extract, language, signature, detection: `PageProcessor`, what a batch
+    runs) over the same pages read back from the warehouse, with 1 worker (in process) and with a pool
+    of 2 workers. The pool's first batch (spawning and warming its processes) is timed apart as the
+    cold start; the figures are batches on the warm pool, as in a backfill or a busy run."""
+    from newswatch.io import records
+    from newswatch.pipeline import collect, runner
+    from newswatch.pipeline.process import PageProcessor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sources = build_site(pages, root / "site")
+        ctx = runner.open_run("monitor", sources=sources, warehouse=root / "pool.duckdb", workers=1)
+        collect.collect_source(ctx, ctx.config.sources[0], None)
+        with ctx.warehouse.transaction() as con:
+            batch = records.pending_pages(con, len(pages.pages))
+        runner.finish_run(ctx)
+    out: dict[str, Any] = {"pages": len(batch)}
+    one = PageProcessor(1)
+    one(batch)   # this process's first-use costs (the 2-worker pool's cold start pays its own)
+    out[1] = Timing(len(batch), [_timed(one, batch) for _ in range(max(1, repeats))])
+    two = PageProcessor(2)
+    try:
+        out["cold_s"] = round(_timed(two, batch), 2)
+        out[2] = Timing(len(batch), [_timed(two, batch) for _ in range(max(1, repeats))])
+    finally:
+        two.close()
+    out["ratio"] = round(out[2].rate / out[1].rate, 2)
+    return out
+
+
+def _timed(processor: Any, batch: list[dict[str, Any]]) -> float:
+    t0 = time.perf_counter()
+    processor(batch)
+    return time.perf_counter() - t0

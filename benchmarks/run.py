@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         res["e2e"] = bench_e2e.run(pages, repeats=repeats)
         for w, row in res["e2e"]["workers"].items():
             _log(f"  {w} worker(s): {row['timing'].rate:.1f} docs/s")
+        _log("page processing on a warm pool, 1 and 2 workers")
+        res["pool"] = bench_e2e.pool(pages, repeats=repeats)
+        _log(f"  1 worker {res['pool'][1].rate:.1f}, 2 workers {res['pool'][2].rate:.1f} docs/s "
+             f"({res['pool']['ratio']:.2f}x; cold start {res['pool']['cold_s']} s)")
         _log("newspaper4k")
         res["newspaper"] = bench_newspaper.run(pages, repeats)
         if res["newspaper"].get("ok"):
