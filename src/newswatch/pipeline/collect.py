@@ -135,6 +135,8 @@ def collect_source(ctx: RunContext, source: Source, state: dict[str, Any] | None
             # of the feed, so it leaves the state alone: the next monitor run still reads the rest.
             records.save_feed_state(con, source.id, source.url, etag, last_modified, feed_hash, now)
     checkpoint("pages-stored")
+    if out.new_pages:
+        ctx.pages_stored(out.new_pages)
     return out
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from newswatch.io.http import Fetcher
 from newswatch.io.notify import Notifier
 from newswatch.io.warehouse import Warehouse
 from newswatch.models import Config
+from newswatch.pipeline.process import SMALL_BATCH, PageProcessor
 
 
 def utcnow() -> datetime:
@@ -39,8 +40,20 @@ class RunContext:
     counts: Counter[str] = field(default_factory=Counter)
     new_event_ids: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    processor: Any = None               # the run's PageProcessor (a warm process pool), made on first use
+    processor: PageProcessor | None = None   # the run's warm process pool, made when first needed
     rebuilt_events: set[str] = field(default_factory=set)   # a reprocess: events rebuilt so far this run
+    pages_waiting: int = 0              # pages stored by this run's collect so far (for the early pool start)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def pages_stored(self, count: int) -> None:
+        """Collect stored `count` new pages. Once enough wait for processing to need the worker pool,
+        start it, so its start-up (~2 s: spawn, imports, warm-up) overlaps the other sources' fetching."""
+        with self._pool_lock:
+            self.pages_waiting += count
+            if self.workers > 1 and self.pages_waiting >= SMALL_BATCH:
+                if self.processor is None:
+                    self.processor = PageProcessor(self.workers)
+                self.processor.start()
 
     @property
     def base_dir(self) -> Path:

@@ -95,6 +95,10 @@ def _warm() -> None:
                              "d'état-major iranien."), watch)
 
 
+def _ready() -> None:
+    """A no-op task: submitting it makes the pool start a worker (which runs _warm first)."""
+
+
 class PageProcessor:
     """Maps batches of pages to results; one warm process pool for a whole run when workers > 1.
 
@@ -106,12 +110,19 @@ class PageProcessor:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Spawn and warm the workers now, in the background (the run goes on fetching meanwhile)."""
+        if self.workers > 1 and self._pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_warm)
+            for _ in range(self.workers):   # the executor spawns a worker per waiting task
+                self._pool.submit(_ready)
+
     def __call__(self, pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.workers <= 1 or (self._pool is None and len(pages) < SMALL_BATCH):
             return [process_page(p) for p in pages]
-        if self._pool is None:
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_warm)
+        self.start()
+        assert self._pool is not None
         # Largest pages first, one at a time: the slow ones start early and no worker idles at the end.
         order = sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b""))
         results = list(self._pool.map(process_page, [pages[i] for i in order], chunksize=1))

@@ -1,0 +1,57 @@
+"""The worker pool starts while collect is still running (its start-up overlaps fetching), only when
+enough new pages wait for it, and the run's results do not depend on when or whether it started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newswatch.pipeline import collect, runner
+from newswatch.pipeline.process import SMALL_BATCH
+
+PAGE = ("<html><head><title>Report {n}</title></head><body><article><h1>Report {n}</h1>"
+        "<p>Report number {n} from the regional desk describes the harbour, the market and the weather "
+        "of the day in some detail, so that the extractor keeps this paragraph as the article body.</p>"
+        "<p>A second paragraph about item {n} adds the mayor's remarks on the new tram line and the "
+        "opening hours of the library, which changed again this week after the holidays.</p>"
+        "</article></body></html>")
+
+
+def site(root: Path, pages: int) -> Path:
+    root.mkdir()
+    items = []
+    for n in range(pages):
+        (root / f"p{n:03d}.html").write_text(PAGE.format(n=n), encoding="utf-8")
+        items.append(f"<item><title>Report {n}</title><link>p{n:03d}.html</link></item>")
+    (root / "feed.xml").write_text("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+                                   f"<title>t</title>{''.join(items)}</channel></rss>", encoding="utf-8")
+    (root / "sources.yaml").write_text("sources:\n  - id: local\n    url: feed.xml\n", encoding="utf-8")
+    return root / "sources.yaml"
+
+
+def run(sources: Path, workers: int) -> tuple[bool, list[tuple[object, ...]]]:
+    db = sources.parent / f"news-{workers}.duckdb"
+    ctx = runner.open_run("monitor", sources=sources, warehouse=db, workers=workers)
+    collect.collect_source(ctx, ctx.config.sources[0], None)
+    started = ctx.processor is not None and ctx.processor._pool is not None
+    runner.process_pending(ctx)
+    runner.finish_run(ctx)
+    assert ctx.processor is None     # closed with the run
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT article_id, story_id, language, content_hash FROM articles ORDER BY 1").fetchall()
+    return started, rows
+
+
+@pytest.mark.slow
+def test_pool_starts_during_collect_only_when_needed(tmp_path: Path) -> None:
+    many = SMALL_BATCH + 6
+    sources = site(tmp_path / "many", many)
+    started, pooled = run(sources, workers=2)
+    assert started and len(pooled) == many
+    started_one, inline = run(sources, workers=1)
+    assert not started_one
+    assert pooled == inline          # same rows whether pages went through the pool or not
+    started_few, few = run(site(tmp_path / "few", SMALL_BATCH - 4), workers=2)
+    assert not started_few and len(few) == SMALL_BATCH - 4
