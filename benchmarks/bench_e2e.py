@@ -131,7 +131,7 @@ def profile(pages: PageSet, out_file: Path | None = None) -> dict[str, Any]:
     top = io.StringIO()
     pstats.Stats(prof, stream=top).sort_stats("tottime").print_stats(25)
     if out_file is not None:
-        out_file.write_text(top.getvalue(), encoding="utf-8")
+        out_file.write_text(_portable(top.getvalue()), encoding="utf-8")
     return {"elapsed_s": round(elapsed, 3), "rows": rows, "top": top.getvalue()}
 
 
@@ -170,3 +170,12 @@ def _timed(processor: Any, batch: list[dict[str, Any]]) -> float:
     t0 = time.perf_counter()
     processor(batch)
     return time.perf_counter() - t0
+
+
+def _portable(text: str) -> str:
+    """Profile paths without this machine's folders: <venv>/..., <python>/... and repo-relative."""
+    import sys
+
+    repo = str(Path(__file__).resolve().parents[1])
+    return (text.replace(sys.prefix, "<venv>").replace(sys.base_prefix, "<python>")
+            .replace(repo + "/", ""))
