@@ -155,10 +155,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = load_config(args.sources)
     channels = channels_for(config, args.notify, os.environ)
-    watch = load_watch(watch_dir())
+    custom = watch_dir()
+    watch = load_watch(custom)
     enabled = sum(1 for s in config.sources if s.enabled)
     print(f"{config.path}: ok ({len(config.sources)} sources, {enabled} enabled, {len(channels)} alert channels)")
-    custom = watch_dir()
     print(f"watch definitions: ok ({watch.summary()})" + (f" from $NEWSWATCH_WATCH_DIR {custom}" if custom else ""))
     return EXIT_OK
 
