@@ -152,7 +152,7 @@ def pool(pages: PageSet, *, repeats: int) -> dict[str, Any]:
         with ctx.warehouse.transaction() as con:
             batch = records.pending_pages(con, len(pages.pages))
         runner.finish_run(ctx)
-    out: dict[str, Any] = {"pages": len(batch)}
+    out: dict[Any, Any] = {"pages": len(batch)}
     one = PageProcessor(1)
     one(batch)   # this process's first-use costs (the 2-worker pool's cold start pays its own)
     out[1] = Timing(len(batch), [_timed(one, batch) for _ in range(max(1, repeats))])

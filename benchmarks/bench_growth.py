@@ -156,11 +156,13 @@ def _child(folder: Path, warehouse: Path, sources: Path, workers: int) -> dict[s
     t0 = time.perf_counter()
     stored = 0
     batch_s: list[float] = []
-    for batch in bf.batches(files, INGEST_BATCH):
-        b0 = time.perf_counter()
-        stored += bf.ingest_dir(ctx, list(batch))
-        runner.process_pending(ctx)
-        batch_s.append(time.perf_counter() - b0)
+    with ctx.warehouse.held():   # as flows/backfill.py's _stream
+        for batch in bf.batches(files, INGEST_BATCH):
+            b0 = time.perf_counter()
+            ctx.warehouse.pause()
+            stored += bf.ingest_dir(ctx, list(batch))
+            runner.process_pending(ctx)
+            batch_s.append(time.perf_counter() - b0)
     summary = runner.finish_run(ctx)
     elapsed = time.perf_counter() - t0
     tenth = max(1, len(batch_s) // 10)

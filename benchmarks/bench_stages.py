@@ -3,6 +3,7 @@ so the slowest one is obvious. Every figure is items per second at the median of
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -137,53 +138,36 @@ def _article_rows(count: int) -> list[dict[str, Any]]:
 
 
 def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH) -> dict[str, Any]:
-    """records.insert_articles into a real DuckDB file, one Warehouse.transaction per batch (as the
-    pipeline does: each batch opens, writes and commits its own connection)."""
-    import duckdb
-
+    """records.insert_articles into a real DuckDB file, one transaction per batch on a held
+    connection, as a run's batches go (Warehouse.held); for reference, a connection per batch."""
     from newswatch.io import records
     from newswatch.io.warehouse import Warehouse
 
     data = _article_rows(rows)
     with tempfile.TemporaryDirectory() as tmp:
-        runs: list[float] = []
         counter = [0]
 
-        def once() -> None:
+        def once(hold: bool) -> float:
             counter[0] += 1
-            wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb")
+            wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb", hold_seconds=3600 if hold else 0)
             wh.migrate()
             t0 = time.perf_counter()
-            for i in range(0, len(data), batch):
-                with wh.transaction() as con:
-                    records.insert_articles(con, data[i:i + batch])
-            runs.append(time.perf_counter() - t0)
+            with wh.held() if hold else contextlib.nullcontext():
+                for i in range(0, len(data), batch):
+                    with wh.transaction() as con:
+                        records.insert_articles(con, data[i:i + batch])
+            elapsed = time.perf_counter() - t0
             with wh.reader() as con:
                 stored = con.execute("SELECT count(*) FROM articles").fetchone()
             assert stored is not None and stored[0] == len(data), stored
+            return elapsed
 
-        for _ in range(max(1, repeats)):
-            once()
-        # Reference, not the headline: the same inserts and commits on one connection held open.
-        # The gap is what a connection per batch costs (opening replays the write-ahead log; the
-        # warehouse no longer checkpoints on close, which rewrote every index once per batch).
-        held: list[float] = []
-        for n in range(max(1, repeats)):
-            wh = Warehouse(Path(tmp) / f"held-{n}.duckdb")
-            wh.migrate()
-            con = duckdb.connect(str(wh.path))
-            try:
-                t0 = time.perf_counter()
-                for i in range(0, len(data), batch):
-                    con.execute("BEGIN TRANSACTION")
-                    records.insert_articles(con, data[i:i + batch])
-                    con.execute("COMMIT")
-                held.append(time.perf_counter() - t0)
-            finally:
-                con.close()
+        held = [once(True) for _ in range(max(1, repeats))]
+        # Reference: a connection per batch (opening replays the write-ahead log every time).
+        per_batch = [once(False) for _ in range(max(1, repeats))]
     text_kb = sum(len(r["text"]) for r in data) / len(data) / 1024
-    return {"timing": Timing(len(data), runs), "batch": batch, "text_kb": round(text_kb, 1),
-            "one_connection": Timing(len(data), held)}
+    return {"timing": Timing(len(data), held), "batch": batch, "text_kb": round(text_kb, 1),
+            "connection_per_batch": Timing(len(data), per_batch)}
 
 
 def run(pages: PageSet, *, smoke: bool, repeats: int, dedupe: dict[str, Any] | None) -> dict[str, Any]:

@@ -79,13 +79,15 @@ def _stream(ctx: RunContext, items: Sequence[Any], ingest: Any, progress: bool) 
     """Ingest then process batch by batch: memory stays bounded and an interrupted run resumes."""
     total = len(items)
     done = 0
-    for index, batch in enumerate(bf.batches(items, INGEST_BATCH)):
-        ctx.counts["pages_stored"] += ingest(ref(ctx), list(batch), index)
-        runner.process_pending(ctx)
-        done += len(batch)
-        if progress:
-            pct = 100 * done // max(total, 1)
-            print(f"\rbackfill: {done}/{total} pages ({pct}%), {ctx.counts['articles_new']} new articles",
-                  end="", file=sys.stderr, flush=True)
+    with ctx.warehouse.held():   # one connection across batches, given up every hold_seconds
+        for index, batch in enumerate(bf.batches(items, INGEST_BATCH)):
+            ctx.warehouse.pause()
+            ctx.counts["pages_stored"] += ingest(ref(ctx), list(batch), index)
+            runner.process_pending(ctx)
+            done += len(batch)
+            if progress:
+                pct = 100 * done // max(total, 1)
+                print(f"\rbackfill: {done}/{total} pages ({pct}%), {ctx.counts['articles_new']} new articles",
+                      end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)

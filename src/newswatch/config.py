@@ -21,7 +21,7 @@ TOP_KEYS = ("settings", "sources", "notify")
 SOURCE_KEYS = ("id", "url", "language", "enabled")
 _TYPES: dict[str, type] = {"bool": bool, "float": float, "int": int, "str": str}
 SETTING_TYPES: dict[str, type] = {f.name: _TYPES[str(f.type)] for f in fields(Settings)}
-ZERO_OK = ("retries",)
+ZERO_OK = ("retries", "hold_s")
 
 
 def default_sources_path() -> Path:

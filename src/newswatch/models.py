@@ -20,6 +20,7 @@ class Settings:
     backoff_s: float = 0.5            # first back-off; doubles each attempt
     max_retry_after_s: float = 30.0   # a server's Retry-After is honoured up to this
     workers: int = 2                  # extraction processes
+    hold_s: float = 10.0              # a run keeps the warehouse open across batches this long; 0: never
 
 
 @dataclass(frozen=True)

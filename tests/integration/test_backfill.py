@@ -250,7 +250,11 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
     assert len(q(full, "SELECT * FROM runs")) == 2
 
     # A fresh backfill into a new warehouse, killed (SIGKILL) once its second batch of pages is stored,
-    # i.e. while that batch is being processed; then the same command without --progress.
+    # i.e. while that batch is being processed; then the same command without --progress. hold_s: 0
+    # (a connection per transaction) lets the poll below see the pages table between batches.
+    sources = seed_project / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("hold_s: 10", "hold_s: 0"), encoding="utf-8")
+    assert "hold_s: 0" in sources.read_text(encoding="utf-8")
     resumed = seed_project / "warehouse" / "resumed.duckdb"
     proc = subprocess.Popen(cli(seed_project, *args, "--progress", "--warehouse", str(resumed)),
                             cwd=seed_project, env=cli_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -98,3 +98,47 @@ def test_waits_for_a_short_lock_then_writes(tmp_path: Path) -> None:
             assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
     finally:
         holder.wait()
+
+
+PROBE = """
+import duckdb, sys
+try:
+    duckdb.connect(sys.argv[1], read_only=True).close()
+    print("free")
+except duckdb.Error:
+    print("locked")
+"""
+
+
+def _other_process_sees(path: Path) -> str:
+    """Whether another process can open the file right now ('free' or 'locked')."""
+    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return done.stdout.strip()
+
+
+def test_held_connection_spans_batches_and_is_given_up(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    clock = [0.0]
+    wh = Warehouse(path, hold_seconds=10, monotonic=lambda: clock[0])
+    wh.migrate()
+    assert _other_process_sees(path) == "free"        # outside held(): closed after each transaction
+    with wh.held():
+        with wh.transaction() as con:
+            con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('a', 'backfill', now(), 'ok')")
+        assert _other_process_sees(path) == "locked"  # kept open between batches
+        clock[0] = 9.0
+        wh.pause()
+        assert _other_process_sees(path) == "locked"  # not held long enough yet
+        clock[0] = 10.0
+        wh.pause()
+        assert _other_process_sees(path) == "free"    # given up: another process gets its turn
+        with pytest.raises(RuntimeError), wh.transaction() as con:
+            con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('b', 'backfill', now(), 'ok')")
+            raise RuntimeError("batch failed")
+        assert _other_process_sees(path) == "free"    # a failed transaction drops the connection
+        with wh.transaction() as con:
+            con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('c', 'backfill', now(), 'ok')")
+    assert _other_process_sees(path) == "free"        # and the block's end closes it
+    with wh.reader() as con:
+        assert con.execute("SELECT list(run_id ORDER BY run_id) FROM runs").fetchone() == (["a", "c"],)

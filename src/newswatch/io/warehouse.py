@@ -42,14 +42,20 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 class Warehouse:
-    """One DuckDB file. Connections are opened per short transaction and closed right after,
-    so other processes (a second run, an analyst's shell) get their turn between batches."""
+    """One DuckDB file. Connections are opened per short transaction and closed right after, so
+    other processes (a second run, an analyst's shell) get their turn between batches. Inside
+    `held()`, batch after batch reuse one connection for up to `hold_seconds` (its indexes stay in
+    memory), and `pause()` gives the file up before work that needs no warehouse."""
 
-    def __init__(self, path: str | Path, *, lock_timeout: float = 60.0,
+    def __init__(self, path: str | Path, *, lock_timeout: float = 60.0, hold_seconds: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.hold_seconds = hold_seconds
+        self._held: duckdb.DuckDBPyConnection | None = None
+        self._held_since = 0.0
+        self._hold_depth = 0
         self._sleep = sleep
         self._monotonic = monotonic
         # One writer per process at a time: tasks run in threads, and DuckDB would otherwise raise
@@ -90,7 +96,12 @@ class Warehouse:
             yield from self._transaction()
 
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._open()
+        con = self._held
+        if con is None:
+            con = self._open()
+            if self._hold_depth and self.hold_seconds > 0:
+                self._held, self._held_since = con, self._monotonic()
+        committed = False
         try:
             con.execute("BEGIN TRANSACTION")
             try:
@@ -99,7 +110,37 @@ class Warehouse:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+            committed = True
         finally:
+            if con is not self._held:
+                con.close()
+            elif not committed:   # after any failure the next transaction starts on a new connection
+                self._release()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Transactions inside reuse one connection: no log replay and no cold index per batch.
+        The file is given up by `pause()` once held `hold_seconds`, and at the end of the block."""
+        with self._lock:
+            self._hold_depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._hold_depth -= 1
+                if self._hold_depth == 0:
+                    self._release()
+
+    def pause(self) -> None:
+        """Call before work that needs no warehouse (extraction, fetching): closes a connection held
+        for `hold_seconds` or more, so another writer or a reader gets the file meanwhile."""
+        with self._lock:
+            if self._held is not None and self._monotonic() - self._held_since >= self.hold_seconds:
+                self._release()
+
+    def _release(self) -> None:
+        con, self._held = self._held, None
+        if con is not None:
             con.close()
 
     @contextmanager

@@ -56,7 +56,7 @@ def open_run(flow: str, *, sources: str | Path, warehouse: str | Path, notify: S
     """Validate config and channels, migrate the warehouse and record the run as started."""
     config = load_config(sources)
     channels = channels_for(config, notify, os.environ if env is None else env)
-    wh = Warehouse(warehouse, lock_timeout=lock_timeout)
+    wh = Warehouse(warehouse, lock_timeout=lock_timeout, hold_seconds=config.settings.hold_s)
     now = clock()
     ctx = RunContext(config=config, warehouse=wh, fetcher=fetcher or HttpFetcher(config.settings),
                      notifier=notifier or AppriseNotifier(), channels=channels, flow=flow,
@@ -83,20 +83,22 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
     run = ctx.processor
     if run is None:   # one warm pool for the whole run, closed by finish_run
         run = ctx.processor = PageProcessor(ctx.workers)
-    while True:
-        with ctx.warehouse.transaction() as con:
-            batch = records.pending_pages(con, batch_size)
-        if not batch:
-            break
-        outcome = store_batch(ctx, run(batch), reprocess=reprocess)
-        checkpoint("batch-committed")
-        # A reprocess rewrites stored articles: they are not new, and the summary says so.
-        ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
-        ctx.counts["duplicates"] += outcome.duplicates
-        ctx.counts["events_new"] += outcome.events_new
-        ctx.counts["pages_failed"] += outcome.failed
-        if on_batch is not None:
-            on_batch(len(batch))
+    with ctx.warehouse.held():
+        while True:
+            with ctx.warehouse.transaction() as con:
+                batch = records.pending_pages(con, batch_size)
+            if not batch:
+                break
+            ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
+            outcome = store_batch(ctx, run(batch), reprocess=reprocess)
+            checkpoint("batch-committed")
+            # A reprocess rewrites stored articles: they are not new, and the summary says so.
+            ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
+            ctx.counts["duplicates"] += outcome.duplicates
+            ctx.counts["events_new"] += outcome.events_new
+            ctx.counts["pages_failed"] += outcome.failed
+            if on_batch is not None:
+                on_batch(len(batch))
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
