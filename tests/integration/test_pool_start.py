@@ -1,5 +1,5 @@
 """The worker pool starts while collect is still running (its start-up overlaps fetching), only when
-enough new pages wait for it, and the run's results do not depend on when or whether it started."""
+enough new links are coming, and the run's results do not depend on when or whether it started."""
 
 from __future__ import annotations
 

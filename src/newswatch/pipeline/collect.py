@@ -135,8 +135,6 @@ def collect_source(ctx: RunContext, source: Source, state: dict[str, Any] | None
             # of the feed, so it leaves the state alone: the next monitor run still reads the rest.
             records.save_feed_state(con, source.id, source.url, etag, last_modified, feed_hash, now)
     checkpoint("pages-stored")
-    if out.new_pages:
-        ctx.pages_stored(out.new_pages)
     return out
 
 
@@ -150,6 +148,7 @@ def _fetch_pages(ctx: RunContext, source: Source, entries: Sequence[FeedEntry], 
     with ctx.warehouse.transaction() as con:
         known = records.known_page_ids(con, list(by_id))
     todo = [(pid, e) for pid, e in by_id.items() if pid not in known]
+    ctx.new_links(len(todo))
     logs: list[dict[str, Any]] = []
     results: dict[str, FetchResult] = {}
     remote: list[tuple[str, FeedEntry]] = []

@@ -42,15 +42,15 @@ class RunContext:
     failures: list[str] = field(default_factory=list)
     processor: PageProcessor | None = None   # the run's warm process pool, made when first needed
     rebuilt_events: set[str] = field(default_factory=set)   # a reprocess: events rebuilt so far this run
-    pages_waiting: int = 0              # pages stored by this run's collect so far (for the early pool start)
+    pages_coming: int = 0               # new links found by this run's collect so far (early pool start)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def pages_stored(self, count: int) -> None:
-        """Collect stored `count` new pages. Once enough wait for processing to need the worker pool,
-        start it, so its start-up (~2 s: spawn, imports, warm-up) overlaps the other sources' fetching."""
+    def new_links(self, count: int) -> None:
+        """Collect found `count` new links to fetch. Once enough are coming for processing to need the
+        worker pool, start it, so its start-up (~2 s: spawn, imports, warm-up) overlaps the fetching."""
         with self._pool_lock:
-            self.pages_waiting += count
-            if self.workers > 1 and self.pages_waiting >= SMALL_BATCH:
+            self.pages_coming += count
+            if self.workers > 1 and self.pages_coming >= SMALL_BATCH:
                 if self.processor is None:
                     self.processor = PageProcessor(self.workers)
                 self.processor.start()

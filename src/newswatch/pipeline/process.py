@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from newswatch.config import watch_dir
 from newswatch.core.dedupe import article_id, canonical_url, fingerprint, pick_canonical
-from newswatch.core.extract import extract
+from newswatch.core.extract import extract, warm_up_extraction
 from newswatch.core.language import detect_language
 from newswatch.core.meetings import Watch, detect, load_watch
 from newswatch.errors import NewswatchError
@@ -86,8 +86,9 @@ def _die_with_parent() -> None:
 
 def _warm() -> None:
     """Worker initializer: pay the first-use costs (watch, dateparser tables, langdetect profiles) once,
-    at pool start, instead of inside the first pages."""
+    at pool start, while the run is still fetching, instead of inside the first pages."""
     _die_with_parent()
+    warm_up_extraction()
     watch = _watch()
     detect_language("Le ministre irakien de la Défense est arrivé lundi 25 février à Téhéran.")
     detect(MeetingInput(article_id="warm", title="", language="fr", published_at=None,
