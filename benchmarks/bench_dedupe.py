@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / ".." / "shared" / "corpus"
 BATCH = 200
 REPEATS = 5      # warm batches per connection
-ROUNDS = 5       # connections per size, taken in turn across the sizes
+ROUNDS = 9       # connections per size, taken in turn across the sizes (this machine is noisy)
 REPLACE = 0.7     # share of a base text's words replaced to make one stored article (J ~ 0.001
 #                   between two articles made from one base: distinct stories sharing a style)
 EDIT = 0.05       # share of words edited in the near-duplicates of the timed batch

@@ -105,7 +105,7 @@ class PageProcessor:
 
     spawn, not fork: the parent runs Prefect's threads, and forking a threaded process can deadlock;
     not forkserver either: its server outlives a killed run. Workers are the run's own children, warm
-    up once at start (~2 s) and serve every batch of the run."""
+    up once at start (~2.5 s) and serve every batch of the run."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
