@@ -21,7 +21,6 @@ from typing import Any
 
 from benchmarks.common import REPO, SEED_PAGES, pseudo_words, synthetic_text
 
-INGEST_BATCH = 200      # as flows/backfill.py
 DUPLICATE_EVERY = 50    # every 50th page repeats an earlier one with a small edit (a near-duplicate)
 SAMPLE_S = 0.1
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTALL)
@@ -154,20 +153,19 @@ def _child(folder: Path, warehouse: Path, sources: Path, workers: int) -> dict[s
                           alerts_status="suppressed")
     files = bf.list_pages(folder)
     t0 = time.perf_counter()
-    stored = 0
     batch_s: list[float] = []
-    with ctx.warehouse.held():   # as flows/backfill.py's _stream
-        for batch in bf.batches(files, INGEST_BATCH):
-            b0 = time.perf_counter()
-            ctx.warehouse.pause()
-            stored += bf.ingest_dir(ctx, list(batch))
-            runner.process_pending(ctx)
-            batch_s.append(time.perf_counter() - b0)
+    b0 = [t0]
+
+    def ingest(batch: list[Any], index: int) -> int:
+        b0[0] = time.perf_counter()
+        return bf.ingest_dir(ctx, batch)
+
+    runner.stream(ctx, files, ingest, lambda _: batch_s.append(time.perf_counter() - b0[0]))   # as the flow
     summary = runner.finish_run(ctx)
     elapsed = time.perf_counter() - t0
     tenth = max(1, len(batch_s) // 10)
     return {"elapsed_s": round(elapsed, 1), "pages_per_s": round(len(files) / elapsed, 1),
-            "stored": stored, "articles_new": summary.counts.get("articles_new", 0),
+            "stored": ctx.counts["pages_stored"], "articles_new": summary.counts.get("articles_new", 0),
             "duplicates": summary.counts.get("duplicates", 0),
             "pages_failed": summary.counts.get("pages_failed", 0),
             # seconds per 200-page batch over the first and the last tenth of the run: growth in time

@@ -21,8 +21,6 @@ from newswatch.pipeline.collect import Window
 from newswatch.pipeline.context import RunContext
 from newswatch.pipeline.runner import Summary
 
-INGEST_BATCH = 200
-
 
 @flow(name="backfill", flow_run_name="backfill-{mode}", validate_parameters=False)
 def backfill(mode: str = "feeds", sources: str = "sources.yaml", warehouse: str = "warehouse/news.duckdb",
@@ -76,18 +74,16 @@ def _backfill(mode: str, sources: str, warehouse: str, since: datetime | None, u
 
 
 def _stream(ctx: RunContext, items: Sequence[Any], ingest: Any, progress: bool) -> None:
-    """Ingest then process batch by batch: memory stays bounded and an interrupted run resumes."""
+    """runner.stream with Prefect tasks for the ingesting, and a progress line on a terminal."""
     total = len(items)
-    done = 0
-    with ctx.warehouse.held():   # one connection across batches, given up every hold_seconds
-        for index, batch in enumerate(bf.batches(items, INGEST_BATCH)):
-            ctx.warehouse.pause()
-            ctx.counts["pages_stored"] += ingest(ref(ctx), list(batch), index)
-            runner.process_pending(ctx)
-            done += len(batch)
-            if progress:
-                pct = 100 * done // max(total, 1)
-                print(f"\rbackfill: {done}/{total} pages ({pct}%), {ctx.counts['articles_new']} new articles",
-                      end="", file=sys.stderr, flush=True)
+    done = [0]
+
+    def show(n: int) -> None:
+        done[0] += n
+        pct = 100 * done[0] // max(total, 1)
+        print(f"\rbackfill: {done[0]}/{total} pages ({pct}%), {ctx.counts['articles_new']} new articles",
+              end="", file=sys.stderr, flush=True)
+
+    runner.stream(ctx, items, lambda batch, index: ingest(ref(ctx), batch, index), show if progress else None)
     if progress:
         print(file=sys.stderr)

@@ -27,7 +27,7 @@ from tests.support.hook import free_port, json_hook
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
-INGEST_BATCH = 200          # flows.backfill.INGEST_BATCH: saved pages / URLs stored per transaction
+INGEST_BATCH = 200          # runner.INGEST_BATCH: saved pages / URLs stored per transaction
 PROGRESS = re.compile(r"backfill: (\d+)/(\d+) pages \((\d+)%\)")
 
 # Every table a backfill writes, with the columns that do not depend on when or by which run.

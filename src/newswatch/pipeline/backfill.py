@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,6 @@ from newswatch.pipeline.context import RunContext
 
 PAGE_SUFFIXES = (".html", ".htm", ".txt")
 SIDECAR_KEYS = ("url", "title", "published", "source_id")
-
-
-def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 def list_pages(directory: Path) -> list[Path]:

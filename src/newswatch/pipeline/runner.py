@@ -104,6 +104,23 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
 
 
+INGEST_BATCH = 200   # saved pages or URLs stored, then processed, per step of a streamed backfill
+
+
+def stream(ctx: RunContext, items: Sequence[Any], ingest: Callable[[list[Any], int], int],
+           on_batch: Callable[[int], None] | None = None, batch_size: int = INGEST_BATCH) -> None:
+    """Ingest then process batch by batch on one held connection: memory stays bounded and an
+    interrupted run resumes. `ingest(batch, index)` stores a batch raw and returns the pages stored."""
+    with ctx.warehouse.held():
+        for index, start in enumerate(range(0, len(items), batch_size)):
+            batch = list(items[start:start + batch_size])
+            ctx.warehouse.pause()   # reading files or fetching URLs needs no warehouse
+            ctx.counts["pages_stored"] += ingest(batch, index)
+            process_pending(ctx)
+            if on_batch is not None:
+                on_batch(len(batch))
+
+
 def finish_run(ctx: RunContext) -> Summary:
     """Record the run's end and counts; the status is partial when any source, page or alert failed."""
     if ctx.processor is not None:
