@@ -16,6 +16,8 @@ from benchmarks.common import CORPUS, REPO, WARMUP, Page, PageSet, Timing, pseud
 
 APPEND_ROWS = 20_000
 APPEND_BATCH = 500
+STORE_PAGES = 20_000   # ~700 MB of zlib page bodies at the corpus' sizes
+STORE_BATCH = 200      # pages per batch, as runner.INGEST_BATCH
 
 
 def feed_inputs(smoke: bool) -> tuple[str, list[tuple[str, bytes]]]:
@@ -139,24 +141,34 @@ def _article_rows(count: int) -> list[dict[str, Any]]:
 
 def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH) -> dict[str, Any]:
     """records.insert_articles into a real DuckDB file, one transaction per batch on a held
-    connection, as a run's batches go (Warehouse.held); for reference, a connection per batch."""
+    connection, as a run's batches go (Warehouse.held); for reference, a connection per batch, and
+    the inserts alone (automatic checkpoints deferred) followed by one CHECKPOINT timed apart."""
     from newswatch.io import records
     from newswatch.io.warehouse import Warehouse
 
     data = _article_rows(rows)
     with tempfile.TemporaryDirectory() as tmp:
         counter = [0]
+        final: list[float] = []
 
-        def once(hold: bool) -> float:
+        def once(hold: bool, defer: bool = False) -> float:
             counter[0] += 1
             wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb", hold_seconds=3600 if hold else 0)
             wh.migrate()
-            t0 = time.perf_counter()
             with wh.held() if hold else contextlib.nullcontext():
+                if defer:
+                    with wh.transaction() as con:
+                        con.execute("SET checkpoint_threshold = '1TB'")
+                t0 = time.perf_counter()
                 for i in range(0, len(data), batch):
                     with wh.transaction() as con:
                         records.insert_articles(con, data[i:i + batch])
-            elapsed = time.perf_counter() - t0
+                elapsed = time.perf_counter() - t0
+                if defer:
+                    t1 = time.perf_counter()
+                    with wh.transaction() as con:
+                        con.execute("CHECKPOINT")
+                    final.append(time.perf_counter() - t1)
             with wh.reader() as con:
                 stored = con.execute("SELECT count(*) FROM articles").fetchone()
             assert stored is not None and stored[0] == len(data), stored
@@ -165,9 +177,56 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
         held = [once(True) for _ in range(max(1, repeats))]
         # Reference: a connection per batch (opening replays the write-ahead log every time).
         per_batch = [once(False) for _ in range(max(1, repeats))]
+        deferred = [once(True, defer=True) for _ in range(max(1, repeats))]
     text_kb = sum(len(r["text"]) for r in data) / len(data) / 1024
     return {"timing": Timing(len(data), held), "batch": batch, "text_kb": round(text_kb, 1),
-            "connection_per_batch": Timing(len(data), per_batch)}
+            "connection_per_batch": Timing(len(data), per_batch),
+            "no_checkpoint": Timing(len(data), deferred),
+            "final_checkpoint_s": round(sorted(final)[len(final) // 2], 3)}
+
+
+def bench_store_pages(pages: PageSet, count: int, batch: int = STORE_BATCH) -> dict[str, Any]:
+    """What a run writes per batch of pages, with real page sizes: records.store_pages (pages and
+    their zlib bodies: the corpus pages, cycled under new ids), pending_pages, mark_pages, each in a
+    transaction on a held connection, `count` pages into one file. Reports pages/s and the batch time
+    early and late, which shows whether storing gets slower as the warehouse grows."""
+    import zlib
+
+    from newswatch.io import records
+    from newswatch.io.warehouse import Warehouse
+
+    bodies = [zlib.compress(p.data, 3) for p in pages.pages]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        wh = Warehouse(Path(tmp) / "pages.duckdb", hold_seconds=3600)
+        wh.migrate()
+        t0 = time.perf_counter()
+        with wh.held():
+            for i in range(0, count, batch):
+                rows = [{"page_id": "p_" + hashlib.sha256(f"bench-{n}".encode()).hexdigest()[:32],
+                         "url": f"https://bench.invalid/{n}", "source_id": "bench", "content_type": "text/html",
+                         "http_status": 200, "feed_published_at": start + timedelta(minutes=n),
+                         "raw": bodies[n % len(bodies)], "fetched_at": start, "status": "pending", "run_id": "bench"}
+                        for n in range(i, min(count, i + batch))]
+                b0 = time.perf_counter()
+                with wh.transaction() as con:
+                    records.store_pages(con, rows)
+                with wh.transaction() as con:
+                    got = records.pending_pages(con, batch)
+                with wh.transaction() as con:
+                    records.mark_pages(con, [{"page_id": g["page_id"], "status": "processed"} for g in got])
+                assert len(got) == len(rows) and all(g["raw"] is not None for g in got)
+                times.append(time.perf_counter() - b0)
+        elapsed = time.perf_counter() - t0
+        file_mb = sum(f.stat().st_size for f in Path(tmp).glob("pages.duckdb*")) / 2**20
+    tenth = max(1, len(times) // 10)
+    return {"timing": Timing(count, [elapsed]), "batch": batch,
+            "body_kb": round(sum(map(len, bodies)) / len(bodies) / 1024, 1),
+            "first_batches_s": round(sum(times[:tenth]) / tenth, 3),
+            "last_batches_s": round(sum(times[-tenth:]) / tenth, 3), "max_batch_s": round(max(times), 3),
+            "file_mb": round(file_mb),
+            "body_mb": round(sum(len(bodies[n % len(bodies)]) for n in range(count)) / 2**20)}
 
 
 def run(pages: PageSet, *, smoke: bool, repeats: int, dedupe: dict[str, Any] | None) -> dict[str, Any]:
@@ -179,5 +238,6 @@ def run(pages: PageSet, *, smoke: bool, repeats: int, dedupe: dict[str, Any] | N
     out["signature"] = bench_signature(docs, repeats)
     out["meetings"] = bench_meetings(docs, repeats)
     out["append"] = bench_append(repeats, rows=2000 if smoke else APPEND_ROWS)
+    out["store_pages"] = bench_store_pages(pages, 400 if smoke else STORE_PAGES)
     out["dedupe"] = dedupe
     return out

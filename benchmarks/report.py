@@ -183,8 +183,26 @@ def stage_rows(res: dict[str, Any]) -> list[tuple[str, str, float, float | None,
                  f"one `Warehouse.transaction()` each on a held connection (as a run's batches are written); "
                  f"target >= {TARGET_APPEND:,} {verdict(a['timing'].rate >= TARGET_APPEND)}. For reference, a "
                  f"connection per batch: {num(a['connection_per_batch'].rate)} rows/s (opening replays DuckDB's "
-                 "write-ahead log). Each commit writes its rows' text to the log and syncs it"))
+                 "write-ahead log)." + _deferred(a)))
+    sp = st.get("store_pages")
+    if sp:
+        rows.append(("page store (`records.store_pages` + `pending_pages` + `mark_pages`)", "pages/s",
+                     sp["timing"].rate, sp["timing"].median_s,
+                     f"{sp['timing'].items:,} pages with real bodies ({sp['body_kb']} kB zlib each, "
+                     f"{sp['body_mb']:,} MB) into one file, batches of {sp['batch']} on a held connection: "
+                     f"a batch took {sp['first_batches_s']:.3f} s in the first tenth, {sp['last_batches_s']:.3f} s "
+                     f"in the last (max {sp['max_batch_s']:.2f} s); file {sp['file_mb']:,} MB"))
     return rows
+
+
+def _deferred(a: dict[str, Any]) -> str:
+    t = a.get("no_checkpoint")
+    if t is None:
+        return ""
+    return (f" The inserts alone, DuckDB's automatic checkpoints deferred: {num(t.rate)} rows/s, then one "
+            f"CHECKPOINT {a['final_checkpoint_s']:.2f} s: a checkpoint rewrites the last row group of a table "
+            "with an index (`articles` has its primary key), so the checkpoints every 16 MB of log cost "
+            "more as the row group fills")
 
 
 def _stages(res: dict[str, Any]) -> list[str]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+import zlib
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from newswatch.errors import WarehouseLockedError
-from newswatch.io.warehouse import Warehouse, insert_rows
+from newswatch.io import records
+from newswatch.io.warehouse import MIGRATIONS_DIR, Warehouse, insert_rows
 
 CONTRACT_TABLES = {
     "articles": {"article_id", "url", "canonical_url", "source_id", "title", "published_at", "fetched_at",
@@ -142,3 +145,77 @@ def test_held_connection_spans_batches_and_is_given_up(tmp_path: Path) -> None:
     assert _other_process_sees(path) == "free"        # and the block's end closes it
     with wh.reader() as con:
         assert con.execute("SELECT list(run_id ORDER BY run_id) FROM runs").fetchone() == (["a", "c"],)
+
+
+def _page(n: int, raw: bytes | None) -> dict[str, object]:
+    return {"page_id": f"p_{n:04d}", "url": f"https://x.invalid/{n}", "source_id": "s", "raw": raw,
+            "fetched_at": datetime(2024, 1, 1, 0, n % 60), "status": "pending", "run_id": "r"}
+
+
+def test_page_bodies_are_stored_once_and_read_back_with_their_pages(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    bodies = {n: zlib.compress(f"<p>page {n}</p>".encode() * 50) for n in range(6)}
+    with wh.transaction() as con:
+        # page 2 twice in one batch, page 5 without a body
+        batch = [_page(n, bodies[n]) for n in (0, 1, 2, 2)] + [_page(5, None)]
+        assert records.store_pages(con, batch) == 4
+    with wh.transaction() as con:   # a second batch repeating stored pages stores only the new ones
+        assert records.store_pages(con, [_page(n, bodies[n]) for n in (1, 3, 4)]) == 2
+        pending = records.pending_pages(con, 100)
+        assert con.execute("SELECT count(*), count(DISTINCT page_id) FROM page_bodies").fetchone() == (5, 5)
+    got = {p["page_id"]: p["raw"] for p in pending}
+    assert got == {f"p_{n:04d}": (bodies[n] if n != 5 else None) for n in range(6)}
+    with wh.transaction() as con:
+        records.mark_pages(con, [{"page_id": p, "status": "processed"} for p in got])
+        assert records.pending_pages(con, 100) == []
+        assert records.reset_pages_for_reprocess(con) == 5   # pages with a kept body come back
+        assert {p["page_id"] for p in records.pending_pages(con, 100)} == {f"p_{n:04d}" for n in range(5)}
+
+
+def test_a_checkpoint_leaves_stored_page_bodies_where_they_are(tmp_path: Path) -> None:
+    """Storing more pages must not rewrite the bodies stored before (DuckDB rewrites the last row
+    group of a table with an index, and vacuum merges small row groups): the blocks holding the
+    first batch's bodies stay the same through later batches and checkpoints."""
+    wh = Warehouse(tmp_path / "w.duckdb", hold_seconds=3600)
+    wh.migrate()
+    query = ("SELECT list(DISTINCT block_id ORDER BY block_id) FROM pragma_storage_info('page_bodies') "
+             "WHERE column_name = 'raw' AND row_group_id = 0 AND block_id >= 0")
+    first: list[int] | None = None
+    with wh.held():
+        for batch in range(8):
+            with wh.transaction() as con:
+                records.store_pages(con, [_page(batch * 40 + i, os.urandom(20_000)) for i in range(40)])
+            with wh.transaction() as con:
+                con.execute("CHECKPOINT")
+            with wh.transaction() as con:
+                blocks = con.execute(query).fetchone()[0]  # type: ignore[index]
+            first = first or blocks
+            assert first and blocks == first, (batch, first, blocks)
+
+
+def test_migration_moves_stored_raw_pages_to_page_bodies(tmp_path: Path) -> None:
+    old = tmp_path / "migrations-0003"
+    old.mkdir()
+    for f in sorted(MIGRATIONS_DIR.glob("000[123]_*.sql")):
+        (old / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate(old)
+    raws = {n: zlib.compress(f"page {n}".encode()) for n in range(3)}
+    with wh.transaction() as con:   # a warehouse written before 0004: the raw page inside `pages`
+        for n in (2, 0, 1):
+            con.execute("INSERT INTO pages (page_id, url, source_id, raw, fetched_at, status) "
+                        "VALUES (?, ?, 's', ?, ?, 'processed')",
+                        [f"p_{n}", f"https://x.invalid/{n}", raws[n], datetime(2024, 1, 1, n)])
+        con.execute("INSERT INTO pages (page_id, url, source_id, fetched_at, status) "
+                    "VALUES ('p_none', 'https://x.invalid/none', 's', '2024-01-02', 'failed')")
+    assert wh.migrate() == ["0004_page_bodies.sql"]
+    with wh.transaction() as con:
+        assert "raw" not in {r[0] for r in con.execute("DESCRIBE pages").fetchall()}
+        assert con.execute("SELECT p.page_id, b.seq, b.raw FROM pages p JOIN page_bodies b "
+                           "ON b.seq = p.body_seq ORDER BY b.seq").fetchall() == [
+            (f"p_{n}", n + 1, raws[n]) for n in range(3)]
+        assert records.reset_pages_for_reprocess(con) == 3
+        assert [p["raw"] for p in records.pending_pages(con, 10)] == [raws[0], raws[1], raws[2]]
+        records.store_pages(con, [_page(9, b"new")])   # numbering goes on after the migrated bodies
+        assert con.execute("SELECT seq FROM page_bodies WHERE page_id = 'p_0009'").fetchone() == (4,)

@@ -21,7 +21,7 @@ ARTICLE_COLUMNS = (
 )
 PAGE_COLUMNS = (
     "page_id", "url", "final_url", "source_id", "content_type", "http_status", "feed_title",
-    "feed_published_at", "language_hint", "raw", "fetched_at", "status", "run_id",
+    "feed_published_at", "language_hint", "fetched_at", "status", "run_id", "body_seq",
 )
 FETCH_LOG_COLUMNS = (
     "run_id", "source_id", "url", "kind", "status", "http_status", "error", "attempts", "fetched_at",
@@ -76,21 +76,37 @@ def known_page_ids(con: Con, page_ids: Sequence[str]) -> set[str]:
 
 
 def store_pages(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Raw pages, idempotent on page_id (a page fetched twice is stored once)."""
-    fixed = [_utc(_utc(r, "fetched_at"), "feed_published_at") for r in rows]
-    before = con.execute("SELECT count(*) FROM pages").fetchone()
-    insert_rows(con, "pages", fixed, PAGE_COLUMNS)
-    after = con.execute("SELECT count(*) FROM pages").fetchone()
-    return int(after[0]) - int(before[0]) if before and after else 0
+    """Pages and their raw bodies (`raw`, zlib), idempotent on page_id: a page fetched twice, or
+    twice in one batch, is stored once. Returns how many were new."""
+    known = known_page_ids(con, [r["page_id"] for r in rows])
+    fresh: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["page_id"] not in known and r["page_id"] not in fresh:
+            fresh[r["page_id"]] = _utc(_utc(r, "fetched_at"), "feed_published_at")
+    row = con.execute("SELECT coalesce(max(seq), 0) FROM page_bodies").fetchone()
+    seq = int(row[0]) if row else 0
+    bodies = []
+    for page in fresh.values():
+        if page.get("raw") is not None:
+            seq += 1
+            page["body_seq"] = seq
+            bodies.append({"seq": seq, "page_id": page["page_id"], "raw": page["raw"]})
+    insert_rows(con, "pages", list(fresh.values()), PAGE_COLUMNS, on_conflict="")
+    insert_rows(con, "page_bodies", bodies, ("seq", "page_id", "raw"), on_conflict="")
+    return len(fresh)
 
 
 def pending_pages(con: Con, limit: int) -> list[dict[str, Any]]:
-    """The next batch of pages to process, oldest story first so story ids are stable."""
+    """The next batch of pages to process with their raw bodies, oldest story first so story ids
+    are stable. The join on `seq` lets DuckDB skip the row groups of page_bodies outside the
+    batch's range (a run's pages are the last ones stored)."""
     return query_dicts(
         con,
-        "SELECT page_id, url, final_url, source_id, content_type, feed_title, feed_published_at, "
-        "language_hint, raw, fetched_at FROM pages WHERE status = 'pending' "
-        "ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?", [limit])
+        "SELECT p.page_id, p.url, p.final_url, p.source_id, p.content_type, p.feed_title, "
+        "p.feed_published_at, p.language_hint, b.raw, p.fetched_at FROM (SELECT * FROM pages "
+        "WHERE status = 'pending' ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?) p "
+        "LEFT JOIN page_bodies b ON b.seq = p.body_seq "
+        "ORDER BY coalesce(p.feed_published_at, p.fetched_at), p.page_id", [limit])
 
 
 def mark_pages(con: Con, updates: Sequence[Mapping[str, Any]]) -> None:
@@ -112,8 +128,8 @@ def mark_pages(con: Con, updates: Sequence[Mapping[str, Any]]) -> None:
 
 
 def reset_pages_for_reprocess(con: Con) -> int:
-    row = con.execute("SELECT count(*) FROM pages WHERE raw IS NOT NULL").fetchone()
-    con.execute("UPDATE pages SET status = 'pending', error = NULL WHERE raw IS NOT NULL")
+    row = con.execute("SELECT count(*) FROM pages WHERE body_seq IS NOT NULL").fetchone()
+    con.execute("UPDATE pages SET status = 'pending', error = NULL WHERE body_seq IS NOT NULL")
     return int(row[0]) if row else 0
 
 
