@@ -26,7 +26,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="Apprise URL (repeatable); also $NEWSWATCH_NOTIFY, space-separated")
     p.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="wait this long for the warehouse write lock, then exit 3 (default 60)")
-    p.add_argument("--workers", type=int, default=None, help="extraction processes (default: settings.workers)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="extraction processes, the run's own included (default: settings.workers)")
 
 
 def _date(value: str) -> datetime:

@@ -19,7 +19,7 @@ class Settings:
     retries: int = 2                  # extra attempts for transient errors
     backoff_s: float = 0.5            # first back-off; doubles each attempt
     max_retry_after_s: float = 30.0   # a server's Retry-After is honoured up to this
-    workers: int = 2                  # extraction processes
+    workers: int = 2                  # extraction processes, the run's own included
     hold_s: float = 10.0              # a run keeps the warehouse open across batches this long; 0: never
 
 

@@ -3,13 +3,16 @@ enough new links are coming, and the run's results do not depend on when or whet
 
 from __future__ import annotations
 
+import time
+import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from newswatch.pipeline import collect, runner
-from newswatch.pipeline.process import SMALL_BATCH
+from newswatch.pipeline.process import SMALL_BATCH, page_processor, process_page
 
 PAGE = ("<html><head><title>Report {n}</title></head><body><article><h1>Report {n}</h1>"
         "<p>Report number {n} from the regional desk describes the harbour, the market and the weather "
@@ -55,3 +58,29 @@ def test_pool_starts_during_collect_only_when_needed(tmp_path: Path) -> None:
     assert pooled == inline          # same rows whether pages went through the pool or not
     started_few, few = run(site(tmp_path / "few", SMALL_BATCH - 4), workers=2)
     assert not started_few and len(few) == SMALL_BATCH - 4
+
+
+def _comparable(result: dict[str, object]) -> tuple[object, ...]:
+    sig = result.get("signature")
+    return (result["page_id"], result.get("error"), result.get("article"), result.get("detection"),
+            None if sig is None else bytes(sig))   # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_the_run_process_and_the_pool_share_a_batch_with_the_same_results() -> None:
+    """With workers > 1 the run's own process takes pages too, while the spawned workers warm up and
+    after: every page comes back once, in the batch's order, as processing it in-process gives."""
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    pages = [{"page_id": f"p{n:03d}", "url": f"https://news.invalid/{n}", "final_url": None, "source_id": "s",
+              "content_type": "text/html", "feed_title": f"Report {n}", "feed_published_at": when,
+              "language_hint": None, "fetched_at": when,
+              "raw": zlib.compress((PAGE.format(n=n) * (1 + n % 4)).encode())} for n in range(SMALL_BATCH + 10)]
+    pages.append({**pages[0], "page_id": "broken", "raw": b"not zlib"})
+    expected = [_comparable(process_page(p)) for p in pages]
+    with page_processor(3) as proc:
+        assert [_comparable(r) for r in proc(pages)] == expected   # cold: the workers are warming up
+        deadline = time.monotonic() + 120
+        while not proc.pool_warm and time.monotonic() < deadline:
+            assert [_comparable(r) for r in proc(pages)] == expected
+        assert proc.pool_warm
+        assert [_comparable(r) for r in proc(pages[::-1])] == expected[::-1]   # and on the warm pool

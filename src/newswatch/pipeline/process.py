@@ -8,8 +8,9 @@ import ctypes
 import multiprocessing
 import signal
 import zlib
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -25,6 +26,7 @@ from newswatch.errors import NewswatchError
 from newswatch.models import Detection, MeetingInput
 
 SMALL_BATCH = 24   # below this many pages a process pool costs more than it saves
+IN_FLIGHT = 2      # pages handed to each spawned worker at a time: one running, one waiting
 
 
 @lru_cache(maxsize=1)
@@ -101,22 +103,29 @@ def _ready() -> None:
 
 
 class PageProcessor:
-    """Maps batches of pages to results; one warm process pool for a whole run when workers > 1.
+    """Maps batches of pages to results. With workers > 1, the run's own process works alongside a
+    warm pool of `workers - 1` spawned processes, kept for the whole run: pages start being processed
+    at once, while the spawned workers warm up (~2.5 s), and `workers` processes share the CPUs after.
 
     spawn, not fork: the parent runs Prefect's threads, and forking a threaded process can deadlock;
-    not forkserver either: its server outlives a killed run. Workers are the run's own children, warm
-    up once at start (~2.5 s) and serve every batch of the run."""
+    not forkserver either: its server outlives a killed run."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_warm = False   # a spawned worker has returned a page (it finished warming up)
+
+    @property
+    def pool_warm(self) -> bool:
+        """Whether a spawned worker has returned a page yet (it has finished warming up)."""
+        return self._pool_warm
 
     def start(self) -> None:
         """Spawn and warm the workers now, in the background (the run goes on fetching meanwhile)."""
         if self.workers > 1 and self._pool is None:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_warm)
-            for _ in range(self.workers):   # the executor spawns a worker per waiting task
+            self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx, initializer=_warm)
+            for _ in range(self.workers - 1):   # the executor spawns a worker per waiting task
                 self._pool.submit(_ready)
 
     def __call__(self, pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -124,13 +133,38 @@ class PageProcessor:
             return [process_page(p) for p in pages]
         self.start()
         assert self._pool is not None
-        # Largest pages first, one at a time: the slow ones start early and no worker idles at the end.
-        order = sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b""))
-        results = list(self._pool.map(process_page, [pages[i] for i in order], chunksize=1))
-        out: list[dict[str, Any]] = [{}] * len(pages)
-        for i, r in zip(order, results, strict=True):
-            out[i] = r
-        return out
+        pool = self._pool
+        # Largest pages first: the slow ones start early and no process idles at the end.
+        todo = deque(sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b"")))
+        out: dict[int, dict[str, Any]] = {}
+        sent: dict[Future[dict[str, Any]], int] = {}
+
+        def collect(timeout: float | None) -> None:
+            done, _ = wait(list(sent), timeout=timeout, return_when=FIRST_COMPLETED)
+            for fut in done:
+                out[sent.pop(fut)] = fut.result()
+                self._pool_warm = True
+
+        while todo:
+            while todo and len(sent) < IN_FLIGHT * (self.workers - 1):
+                i = todo.popleft()
+                sent[pool.submit(process_page, pages[i])] = i
+            if todo:   # the run's process takes the next page itself
+                i = todo.popleft()
+                out[i] = process_page(pages[i])
+            if sent:
+                collect(timeout=0)
+        while sent:
+            if not self._pool_warm:
+                # The spawned workers are still warming up: doing their pages here is faster than
+                # waiting for them (the same inputs give the same result wherever they run).
+                for fut, i in list(sent.items()):
+                    if not fut.done():
+                        out[i] = process_page(pages[i])
+                        del sent[fut]
+            if sent:
+                collect(timeout=None)
+        return [out[i] for i in range(len(pages))]
 
     def close(self) -> None:
         if self._pool is not None:
