@@ -108,9 +108,10 @@ def _throughput(res: dict[str, Any]) -> list[str]:
     if pool:
         out.append(f"- Page processing on a warm pool: `PageProcessor` (extract, language, signature, meeting "
                    f"detection; what each batch of a run or backfill does) over the same {pool['pages']} pages "
-                   f"read back from the warehouse, as one batch. 1 worker runs in this process; 2 workers are a "
-                   f"spawned pool whose first batch (starting and warming the workers) is timed apart: "
-                   f"{pool['cold_s']} s cold, so a run pays it once and a long backfill amortises it.")
+                   f"read back from the warehouse, as one batch. 1 worker runs in this process; 2 workers are "
+                   f"this process and one spawned worker, whose first batch (this process works while the "
+                   f"spawned worker starts and warms up) is timed apart: {pool['cold_s']} s cold, so a run pays "
+                   f"it once and a long backfill amortises it.")
     out += [f"- The limit: `{limit['call']}`, the options captured from `core/extract.py` at run time "
             f"({limit['options']}). Pages are decoded to str beforehand, untimed, with "
             f"`core.extract.decode_html`, so the limit is trafilatura's work alone. {limit['empty']} page(s) "
