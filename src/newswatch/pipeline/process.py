@@ -155,15 +155,13 @@ class PageProcessor:
             if sent:
                 collect(timeout=0)
         while sent:
-            if not self._pool_warm:
-                # The spawned workers are still warming up: doing their pages here is faster than
-                # waiting for them (the same inputs give the same result wherever they run).
-                for fut, i in list(sent.items()):
-                    if not fut.done():
-                        out[i] = process_page(pages[i])
-                        del sent[fut]
-            if sent:
-                collect(timeout=None)
+            # While the spawned workers are still warming up, doing their pages here is faster than
+            # waiting for them (the same inputs give the same result wherever they run).
+            idle = None if self._pool_warm else next((f for f in sent if not f.done()), None)
+            if idle is not None:
+                i = sent.pop(idle)
+                out[i] = process_page(pages[i])
+            collect(timeout=0 if idle is not None else None)
         return [out[i] for i in range(len(pages))]
 
     def close(self) -> None:
