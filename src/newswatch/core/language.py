@@ -12,6 +12,8 @@ from langdetect.detector_factory import (  # type: ignore[import-untyped]  # shi
 )
 from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
+from newswatch.core.langdetect_fast import FastDetector
+
 # langdetect's accuracy on news pages is flat beyond ~600 characters while its cost grows with length
 # (tests/quality/test_extraction_quality.py; on 119 corpus news texts, 2,000 characters took 3.3 ms a
 # text, 1,000 took 2.25 ms, with the same 119 answers). Fewer than langdetect's 7 trials would be
@@ -53,7 +55,7 @@ def detect_language(text: str, *, hint: str | None = None) -> tuple[str, float]:
     sample = text[:PREFIX_CHARS]
     if len(LETTER.findall(sample)) < MIN_LETTERS:
         return "und", 0.0
-    detector = _factory().create()
+    detector = FastDetector(_factory())
     detector.append(sample)
     try:
         probs = detector.get_probabilities()
