@@ -154,13 +154,14 @@ def _child(folder: Path, warehouse: Path, sources: Path, workers: int) -> dict[s
     files = bf.list_pages(folder)
     t0 = time.perf_counter()
     batch_s: list[float] = []
-    b0 = [t0]
+    last = [t0]
 
-    def ingest(batch: list[Any], index: int) -> int:
-        b0[0] = time.perf_counter()
-        return bf.ingest_dir(ctx, batch)
+    def tick(_: int) -> None:   # seconds from one chunk stored to the next: a chunk's time, pipelined
+        now = time.perf_counter()
+        batch_s.append(now - last[0])
+        last[0] = now
 
-    runner.stream(ctx, files, ingest, lambda _: batch_s.append(time.perf_counter() - b0[0]))   # as the flow
+    runner.stream(ctx, files, lambda batch, index: bf.ingest_dir(ctx, batch), tick)   # as the flow
     summary = runner.finish_run(ctx)
     elapsed = time.perf_counter() - t0
     tenth = max(1, len(batch_s) // 10)

@@ -169,21 +169,21 @@ def saved_pages(corpus: Path, dest: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
-def wait_for_pages(proc: subprocess.Popen[str], db: Path, more_than: int, timeout: float = 240) -> int:
-    """Poll the pages table through short read-only connections (the run holds the file only during its
+def wait_for_rows(proc: subprocess.Popen[str], db: Path, table: str, more_than: int, timeout: float = 240) -> int:
+    """Poll `table` through short read-only connections (the run holds the file only during its
     transactions, so a poll may find it locked: retry) until it holds more than `more_than` rows."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the backfill ended before it could be interrupted"
         try:
             with duckdb.connect(str(db), read_only=True) as con:
-                n = int(con.execute("SELECT count(*) FROM pages").fetchone()[0])  # type: ignore[index]
+                n = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
             if n > more_than:
                 return n
         except (duckdb.IOException, duckdb.CatalogException, duckdb.ConnectionException):
             pass   # locked by the writer, or not migrated yet
         time.sleep(0.05)
-    raise AssertionError(f"the pages table never passed {more_than} rows")
+    raise AssertionError(f"the {table} table never passed {more_than} rows")
 
 
 # --------------------------------------------------------------------- 1. saved pages (--from-dir)
@@ -249,9 +249,10 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
     assert snapshot(full) == before
     assert len(q(full, "SELECT * FROM runs")) == 2
 
-    # A fresh backfill into a new warehouse, killed (SIGKILL) once its second batch of pages is stored,
-    # i.e. while that batch is being processed; then the same command without --progress. hold_s: 0
-    # (a connection per transaction) lets the poll below see the pages table between batches.
+    # A fresh backfill into a new warehouse, killed (SIGKILL) once its first batch of articles is
+    # written, i.e. while the next batch is being processed (the workers start on it before that
+    # write); then the same command without --progress. hold_s: 0 (a connection per transaction)
+    # lets the poll below see the tables between batches.
     sources = seed_project / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8").replace("hold_s: 10", "hold_s: 0"), encoding="utf-8")
     assert "hold_s: 0" in sources.read_text(encoding="utf-8")
@@ -260,7 +261,7 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
                             cwd=seed_project, env=cli_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
-        seen = wait_for_pages(proc, resumed, INGEST_BATCH)
+        seen = wait_for_rows(proc, resumed, "articles", 0)
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -281,7 +282,7 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
         q(full, "SELECT article_id, story_id, duplicate_of, content_hash FROM articles ORDER BY 1")
     assert snapshot(resumed) == before
     print(f"\nfrom-dir: {n} files ({distinct_pages} pages), {n_articles} articles, {len(failed)} failed, "
-          f"{len(before['events'])} meetings; first run {first_time:.0f} s; killed at {seen} pages stored "
+          f"{len(before['events'])} meetings; first run {first_time:.0f} s; killed at {seen} articles written "
           f"({partial[1]} pending, {partial_articles} articles); resumed to the same rows; "
           f"total {time.monotonic() - started:.0f} s")
 

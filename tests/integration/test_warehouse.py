@@ -219,3 +219,33 @@ def test_migration_moves_stored_raw_pages_to_page_bodies(tmp_path: Path) -> None
         assert [p["raw"] for p in records.pending_pages(con, 10)] == [raws[0], raws[1], raws[2]]
         records.store_pages(con, [_page(9, b"new")])   # numbering goes on after the migrated bodies
         assert con.execute("SELECT seq FROM page_bodies WHERE page_id = 'p_0009'").fetchone() == (4,)
+
+
+def test_id_lookups_bind_one_value_whatever_the_number_of_ids(tmp_path: Path) -> None:
+    """DuckDB's client looks for pandas per bound value (per element of a list parameter), walking
+    sys.path each time when pandas is absent; records.py binds a batch's ids as one joined string,
+    so the import machinery runs as often for 200 ids as for 2."""
+    looked: list[str] = []
+
+    class Spy:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            looked.append(name)
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    with wh.transaction() as con:
+        records.store_pages(con, [_page(i, b"x") for i in range(3)])
+    counts = []
+    for n in (2, 200):
+        ids = [f"p_{i:04d}" for i in range(1, n + 1)]   # p_0001 and p_0002 are stored, p_0000 is not
+        looked.clear()
+        sys.meta_path.insert(0, Spy())  # type: ignore[arg-type]
+        try:
+            with wh.transaction() as con:
+                assert records.known_page_ids(con, ids) == {"p_0001", "p_0002"}
+                assert [p["page_id"] for p in records.pending_pages(con, 10, ids)] == ["p_0000"]
+                assert records.existing_article_ids(con, ids) == set()
+        finally:
+            sys.meta_path.pop(0)
+        counts.append(len(looked))
+    assert counts[0] == counts[1], counts

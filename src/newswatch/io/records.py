@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from newswatch.io.warehouse import from_utc_naive, insert_rows, query_dicts, to_utc_naive
+from newswatch.io.warehouse import IDS, from_utc_naive, id_list, insert_rows, query_dicts, to_utc_naive
 from newswatch.models import EventRecord, EventView, MentionView, Participant
 
 Con = duckdb.DuckDBPyConnection
@@ -70,8 +70,7 @@ def known_page_ids(con: Con, page_ids: Sequence[str]) -> set[str]:
     """Which of these pages are already stored (fetched before, in any state)."""
     if not page_ids:
         return set()
-    rows = con.execute("SELECT page_id FROM pages WHERE page_id IN (SELECT unnest(?))",
-                       [list(page_ids)]).fetchall()
+    rows = con.execute(f"SELECT page_id FROM pages WHERE page_id IN {IDS}", [id_list(page_ids)]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -96,17 +95,19 @@ def store_pages(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
     return len(fresh)
 
 
-def pending_pages(con: Con, limit: int) -> list[dict[str, Any]]:
+def pending_pages(con: Con, limit: int, exclude: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The next batch of pages to process with their raw bodies, oldest story first so story ids
-    are stable. The join on `seq` lets DuckDB skip the row groups of page_bodies outside the
-    batch's range (a run's pages are the last ones stored)."""
+    are stable; `exclude`: page ids of a batch being processed, still pending. The join on `seq`
+    lets DuckDB skip the row groups of page_bodies outside the batch's range (a run's pages are
+    the last ones stored)."""
     return query_dicts(
         con,
         "SELECT p.page_id, p.url, p.final_url, p.source_id, p.content_type, p.feed_title, "
         "p.feed_published_at, p.language_hint, b.raw, p.fetched_at FROM (SELECT * FROM pages "
-        "WHERE status = 'pending' ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?) p "
+        "WHERE status = 'pending' AND NOT list_contains(string_split(?, chr(31)), page_id) "
+        "ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?) p "
         "LEFT JOIN page_bodies b ON b.seq = p.body_seq "
-        "ORDER BY coalesce(p.feed_published_at, p.fetched_at), p.page_id", [limit])
+        "ORDER BY coalesce(p.feed_published_at, p.fetched_at), p.page_id", [id_list(exclude), limit])
 
 
 def mark_pages(con: Con, updates: Sequence[Mapping[str, Any]]) -> None:
@@ -138,8 +139,7 @@ def reset_pages_for_reprocess(con: Con) -> int:
 def existing_article_ids(con: Con, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
-    rows = con.execute("SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))",
-                       [list(ids)]).fetchall()
+    rows = con.execute(f"SELECT article_id FROM articles WHERE article_id IN {IDS}", [id_list(ids)]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -152,9 +152,9 @@ def delete_derived(con: Con, article_ids: Sequence[str]) -> None:
     """Before re-processing articles: drop what was derived from them (rebuilt in the same txn)."""
     if not article_ids:
         return
-    ids = [list(article_ids)]
+    ids = [id_list(article_ids)]
     for table in ("event_mentions", "lsh_buckets", "article_signatures", "articles"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", ids)
+        con.execute(f"DELETE FROM {table} WHERE article_id IN {IDS}", ids)
 
 
 # ---- events -----------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def upsert_events(con: Con, events: Sequence[EventRecord], *, visitor: Mapping[s
         "host_country = excluded.host_country, visitor_country = coalesce(excluded.visitor_country, "
         "events.visitor_country), title = excluded.title, updated_at = excluded.updated_at"))
     ids = [e.event_id for e in events]
-    con.execute("DELETE FROM event_participants WHERE event_id IN (SELECT unnest(?))", [ids])
+    con.execute(f"DELETE FROM event_participants WHERE event_id IN {IDS}", [id_list(ids)])
     parts = [{"event_id": e.event_id, "name": p.name, "country": p.country, "role": p.role}
              for e in events for p in e.participants]
     insert_rows(con, "event_participants", parts, ("event_id", "name", "country", "role"))
@@ -212,8 +212,8 @@ def delete_orphan_events(con: Con) -> int:
         "SELECT event_id FROM events WHERE event_id NOT IN (SELECT event_id FROM event_mentions)"
     ).fetchall()]
     if orphans:
-        con.execute("DELETE FROM event_participants WHERE event_id IN (SELECT unnest(?))", [orphans])
-        con.execute("DELETE FROM events WHERE event_id IN (SELECT unnest(?))", [orphans])
+        con.execute(f"DELETE FROM event_participants WHERE event_id IN {IDS}", [id_list(orphans)])
+        con.execute(f"DELETE FROM events WHERE event_id IN {IDS}", [id_list(orphans)])
     return len(orphans)
 
 
@@ -242,8 +242,8 @@ def event_views(con: Con, event_ids: Sequence[str]) -> dict[str, EventView]:
     for r in query_dicts(
             con, "SELECT m.event_id, m.article_id, m.evidence, a.url, a.source_id, a.language, a.title "
                  "FROM event_mentions m JOIN articles a USING (article_id) "
-                 "WHERE m.event_id IN (SELECT unnest(?)) "
-                 "ORDER BY m.event_id, a.published_at NULLS LAST, a.article_id", [sorted(wanted)]):
+                 f"WHERE m.event_id IN {IDS} "
+                 "ORDER BY m.event_id, a.published_at NULLS LAST, a.article_id", [id_list(sorted(wanted))]):
         mentions.setdefault(r["event_id"], []).append(MentionView(
             article_id=r["article_id"], url=r["url"], source_id=r["source_id"], language=r["language"],
             title=r["title"] or "", evidence=r["evidence"]))

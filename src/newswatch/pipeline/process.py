@@ -7,9 +7,10 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import signal
+import threading
 import zlib
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
@@ -102,10 +103,51 @@ def _ready() -> None:
     """A no-op task: submitting it makes the pool start a worker (which runs _warm first)."""
 
 
+class PageBatch:
+    """One batch handed to a PageProcessor: its pages go to the spawned workers as they free up (a
+    feeder thread keeps each one busy, largest pages first) until `PageProcessor.results` is called,
+    from then on to the run's own process as well."""
+
+    def __init__(self, pages: Sequence[dict[str, Any]]) -> None:
+        self.pages = pages
+        self.todo = deque(sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b"")))
+        self.out: dict[int, dict[str, Any]] = {}
+        self.sent: dict[Future[dict[str, Any]], int] = {}
+        self.lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def take(self) -> int | None:
+        """The next page nobody has started, or None."""
+        with self.lock:
+            return self.todo.popleft() if self.todo else None
+
+    def record(self, done: Iterable[Future[dict[str, Any]]]) -> bool:
+        """Keep the results of finished futures (each once; a page taken back has none to keep).
+        True when any came from a spawned worker."""
+        got = False
+        for fut in done:
+            try:
+                result: dict[str, Any] | BaseException = fut.result()
+            except BaseException as exc:   # a worker died or the pool broke: results() raises it
+                result = exc
+            with self.lock:   # popped and kept in one step: results() never sees a page in neither
+                i = self.sent.pop(fut, None)
+                if i is None:
+                    continue
+                if isinstance(result, BaseException):
+                    self.error = self.error or result
+                else:
+                    self.out[i] = result
+            got = True
+        return got
+
+
 class PageProcessor:
     """Maps batches of pages to results. With workers > 1, the run's own process works alongside a
     warm pool of `workers - 1` spawned processes, kept for the whole run: pages start being processed
     at once, while the spawned workers warm up (~2.5 s), and `workers` processes share the CPUs after.
+    `submit` hands a batch to the spawned workers and returns at once, so they can extract it while
+    the run writes the previous one; `results` joins in and returns the batch's results in order.
 
     spawn, not fork: the parent runs Prefect's threads, and forking a threaded process can deadlock;
     not forkserver either: its server outlives a killed run."""
@@ -129,40 +171,58 @@ class PageProcessor:
                 self._pool.submit(_ready)
 
     def __call__(self, pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        if self.workers <= 1 or (self._pool is None and len(pages) < SMALL_BATCH):
-            return [process_page(p) for p in pages]
-        self.start()
-        assert self._pool is not None
-        pool = self._pool
-        # Largest pages first: the slow ones start early and no process idles at the end.
-        todo = deque(sorted(range(len(pages)), key=lambda i: -len(pages[i]["raw"] or b"")))
-        out: dict[int, dict[str, Any]] = {}
-        sent: dict[Future[dict[str, Any]], int] = {}
+        return self.results(self.submit(pages))
 
-        def collect(timeout: float | None) -> None:
-            done, _ = wait(list(sent), timeout=timeout, return_when=FIRST_COMPLETED)
-            for fut in done:
-                out[sent.pop(fut)] = fut.result()
+    def submit(self, pages: Sequence[dict[str, Any]]) -> PageBatch:
+        """Start the spawned workers on `pages` (nothing starts for one worker or a small batch on a
+        run without a pool: `results` does those here)."""
+        batch = PageBatch(pages)
+        if self.workers > 1 and (self._pool is not None or len(pages) >= SMALL_BATCH):
+            self.start()
+            threading.Thread(target=self._feed, args=(batch,), name="newswatch-feeder", daemon=True).start()
+        return batch
+
+    def _feed(self, batch: PageBatch) -> None:
+        """Keep IN_FLIGHT pages per spawned worker until the batch has none left to start."""
+        pool = self._pool
+        while pool is not None:
+            with batch.lock:
+                while batch.todo and len(batch.sent) < IN_FLIGHT * (self.workers - 1):
+                    i = batch.todo.popleft()
+                    try:
+                        batch.sent[pool.submit(process_page, batch.pages[i])] = i
+                    except RuntimeError:   # the pool was shut down: results() does what is left
+                        batch.todo.appendleft(i)
+                        return
+                waiting = list(batch.sent)
+            if not waiting:
+                return
+            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+            if batch.record(done):
                 self._pool_warm = True
 
-        while todo:
-            while todo and len(sent) < IN_FLIGHT * (self.workers - 1):
-                i = todo.popleft()
-                sent[pool.submit(process_page, pages[i])] = i
-            if todo:   # the run's process takes the next page itself
-                i = todo.popleft()
-                out[i] = process_page(pages[i])
-            if sent:
-                collect(timeout=0)
-        while sent:
-            # While the spawned workers are still warming up, doing their pages here is faster than
-            # waiting for them (the same inputs give the same result wherever they run).
-            idle = None if self._pool_warm else next((f for f in sent if not f.done()), None)
-            if idle is not None:
-                i = sent.pop(idle)
-                out[i] = process_page(pages[i])
-            collect(timeout=0 if idle is not None else None)
-        return [out[i] for i in range(len(pages))]
+    def results(self, batch: PageBatch) -> list[dict[str, Any]]:
+        """The batch's results in page order; this process takes pages too until none is left."""
+        while batch.error is None and (i := batch.take()) is not None:
+            batch.out[i] = process_page(batch.pages[i])
+        while True:
+            with batch.lock:
+                waiting = list(batch.sent)
+                # While the spawned workers are still warming up, doing their pages here is faster
+                # than waiting for them (the same inputs give the same result wherever they run).
+                idle = None if self._pool_warm else next((f for f in waiting if not f.done()), None)
+                taken = batch.sent.pop(idle) if idle is not None else None
+            if taken is not None:
+                batch.out[taken] = process_page(batch.pages[taken])
+            elif not waiting or batch.error is not None:
+                break
+            else:
+                done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                if batch.record(done):
+                    self._pool_warm = True
+        if batch.error is not None:
+            raise batch.error
+        return [batch.out[i] for i in range(len(batch.pages))]
 
     def close(self) -> None:
         if self._pool is not None:

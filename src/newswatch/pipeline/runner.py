@@ -75,33 +75,55 @@ def feed_states(ctx: RunContext) -> dict[str, dict[str, Any]]:
 
 
 def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int = BATCH_SIZE,
-                    on_batch: Callable[[int], None] | None = None) -> None:
-    """Turn every pending page into articles/events, batch by batch, until none is left."""
+                    on_batch: Callable[[int], None] | None = None, feed: Callable[[], bool] | None = None) -> None:
+    """Turn every pending page into articles/events, batch by batch, until none is left.
+
+    Pipelined: the next batch goes to the worker pool before this process writes the last one, so
+    the spawned workers extract while the run writes. `feed()`, when given, stores more pages (a
+    streamed backfill's next chunk) and says whether it did; it is called while the workers extract,
+    and again whenever nothing is pending, until it returns False."""
     if reprocess:
         with ctx.warehouse.transaction() as con:
             records.reset_pages_for_reprocess(con)
     run = ctx.processor
     if run is None:   # one warm pool for the whole run, closed by finish_run
         run = ctx.processor = PageProcessor(ctx.workers)
+    fed = feed is not None
     with ctx.warehouse.held():
+        done: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None   # processed, not yet written
         while True:
             with ctx.warehouse.transaction() as con:
-                batch = records.pending_pages(con, batch_size)
-            if not batch:
+                batch = records.pending_pages(con, batch_size, [p["page_id"] for p in done[0]] if done else ())
+            handle = run.submit(batch) if batch else None
+            if done is not None:
+                _write(ctx, done[1], reprocess, on_batch)
+                done = None
+            if fed and feed is not None:
+                ctx.warehouse.pause()   # reading files or fetching URLs needs no warehouse
+                fed = feed()
+            if handle is None:
+                if fed:
+                    continue
                 break
             ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
-            outcome = store_batch(ctx, run(batch), reprocess=reprocess)
-            checkpoint("batch-committed")
-            # A reprocess rewrites stored articles: they are not new, and the summary says so.
-            ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
-            ctx.counts["duplicates"] += outcome.duplicates
-            ctx.counts["events_new"] += outcome.events_new
-            ctx.counts["pages_failed"] += outcome.failed
-            if on_batch is not None:
-                on_batch(len(batch))
+            done = (batch, run.results(handle))
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
+
+
+def _write(ctx: RunContext, results: list[dict[str, Any]], reprocess: bool,
+           on_batch: Callable[[int], None] | None) -> None:
+    """Store one processed batch and count it."""
+    outcome = store_batch(ctx, results, reprocess=reprocess)
+    checkpoint("batch-committed")
+    # A reprocess rewrites stored articles: they are not new, and the summary says so.
+    ctx.counts["articles_reprocessed" if reprocess else "articles_new"] += outcome.articles_new
+    ctx.counts["duplicates"] += outcome.duplicates
+    ctx.counts["events_new"] += outcome.events_new
+    ctx.counts["pages_failed"] += outcome.failed
+    if on_batch is not None:
+        on_batch(len(results))
 
 
 INGEST_BATCH = 200   # saved pages or URLs stored, then processed, per step of a streamed backfill
@@ -109,16 +131,23 @@ INGEST_BATCH = 200   # saved pages or URLs stored, then processed, per step of a
 
 def stream(ctx: RunContext, items: Sequence[Any], ingest: Callable[[list[Any], int], int],
            on_batch: Callable[[int], None] | None = None, batch_size: int = INGEST_BATCH) -> None:
-    """Ingest then process batch by batch on one held connection: memory stays bounded and an
-    interrupted run resumes. `ingest(batch, index)` stores a batch raw and returns the pages stored."""
-    with ctx.warehouse.held():
-        for index, start in enumerate(range(0, len(items), batch_size)):
-            batch = list(items[start:start + batch_size])
-            ctx.warehouse.pause()   # reading files or fetching URLs needs no warehouse
-            ctx.counts["pages_stored"] += ingest(batch, index)
-            process_pending(ctx)
-            if on_batch is not None:
-                on_batch(len(batch))
+    """Ingest and process chunk by chunk on one held connection: memory stays bounded, an interrupted
+    run resumes, and the next chunk is read or fetched while the workers extract the last one.
+    `ingest(chunk, index)` stores a chunk raw and returns the pages stored; `on_batch(n)` follows
+    each chunk stored."""
+    starts = iter(enumerate(range(0, len(items), batch_size)))
+
+    def feed() -> bool:
+        index, start = next(starts, (-1, -1))
+        if start < 0:
+            return False
+        chunk = list(items[start:start + batch_size])
+        ctx.counts["pages_stored"] += ingest(chunk, index)
+        if on_batch is not None:
+            on_batch(len(chunk))
+        return True
+
+    process_pending(ctx, feed=feed)
 
 
 def finish_run(ctx: RunContext) -> Summary:
