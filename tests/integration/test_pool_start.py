@@ -3,8 +3,11 @@ enough new links are coming, and the run's results do not depend on when or whet
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import zlib
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,3 +87,49 @@ def test_the_run_process_and_the_pool_share_a_batch_with_the_same_results() -> N
             assert [_comparable(r) for r in proc(pages)] == expected
         assert proc.pool_warm
         assert [_comparable(r) for r in proc(pages[::-1])] == expected[::-1]   # and on the warm pool
+
+
+def _pages(count: int, prefix: str) -> list[dict[str, object]]:
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    return [{"page_id": f"{prefix}{n:03d}", "url": f"https://news.invalid/{prefix}/{n}", "final_url": None,
+             "source_id": "s", "content_type": "text/html", "feed_title": f"Report {n}", "feed_published_at": when,
+             "language_hint": None, "fetched_at": when,
+             "raw": zlib.compress((PAGE.format(n=n) * (1 + n % 3)).encode())} for n in range(count)]
+
+
+@pytest.mark.slow
+def test_a_batch_submitted_ahead_is_extracted_meanwhile_and_returned_intact() -> None:
+    """The pipelining process_pending relies on: batch B goes to the workers before batch A's results
+    are taken; both come back complete, in order, equal to in-process results, and the workers had
+    already done part of B by the time it was asked for."""
+    first, second = _pages(SMALL_BATCH + 6, "a"), _pages(SMALL_BATCH + 6, "b")
+    expected_first = [_comparable(process_page(p)) for p in first]
+    expected_second = [_comparable(process_page(p)) for p in second]
+    with page_processor(2) as proc:
+        deadline = time.monotonic() + 120
+        while not proc.pool_warm and time.monotonic() < deadline:
+            proc(first)
+        a = proc.submit(first)
+        b = proc.submit(second)
+        assert [_comparable(r) for r in proc.results(a)] == expected_first
+        time.sleep(0.5)   # "the run writes batch A"
+        done_ahead = len(b.out)
+        assert [_comparable(r) for r in proc.results(b)] == expected_second
+    assert done_ahead > 0
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_batch_fails_the_batch_with_a_clear_error() -> None:
+    """A spawned worker that dies (out of memory, a crash in lxml) breaks the pool: results() raises
+    BrokenProcessPool instead of hanging or returning a batch with holes."""
+    pages = _pages(SMALL_BATCH * 3, "k")
+    with page_processor(2) as proc:
+        deadline = time.monotonic() + 120
+        while not proc.pool_warm and time.monotonic() < deadline:
+            proc(pages[:SMALL_BATCH])
+        batch = proc.submit(pages)
+        assert proc._pool is not None
+        for pid in list(proc._pool._processes):   # type: ignore[attr-defined]  # the pool's worker pids
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            proc.results(batch)

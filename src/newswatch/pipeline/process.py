@@ -191,8 +191,9 @@ class PageProcessor:
                     i = batch.todo.popleft()
                     try:
                         batch.sent[pool.submit(process_page, batch.pages[i])] = i
-                    except RuntimeError:   # the pool was shut down: results() does what is left
+                    except RuntimeError as exc:   # shut down (the run is ending) or broken (a worker died)
                         batch.todo.appendleft(i)
+                        batch.error = batch.error or exc
                         return
                 waiting = list(batch.sent)
             if not waiting:
@@ -203,9 +204,10 @@ class PageProcessor:
 
     def results(self, batch: PageBatch) -> list[dict[str, Any]]:
         """The batch's results in page order; this process takes pages too until none is left."""
-        while batch.error is None and (i := batch.take()) is not None:
-            batch.out[i] = process_page(batch.pages[i])
-        while True:
+        while batch.error is None:
+            if (i := batch.take()) is not None:
+                batch.out[i] = process_page(batch.pages[i])
+                continue
             with batch.lock:
                 waiting = list(batch.sent)
                 # While the spawned workers are still warming up, doing their pages here is faster
@@ -214,7 +216,7 @@ class PageProcessor:
                 taken = batch.sent.pop(idle) if idle is not None else None
             if taken is not None:
                 batch.out[taken] = process_page(batch.pages[taken])
-            elif not waiting or batch.error is not None:
+            elif not waiting:
                 break
             else:
                 done, _ = wait(waiting, return_when=FIRST_COMPLETED)

@@ -90,10 +90,10 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
         run = ctx.processor = PageProcessor(ctx.workers)
     fed = feed is not None
     with ctx.warehouse.held():
-        done: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None   # processed, not yet written
+        done: tuple[list[str], list[dict[str, Any]]] | None = None   # (page ids, results): not yet written
         while True:
-            with ctx.warehouse.transaction() as con:
-                batch = records.pending_pages(con, batch_size, [p["page_id"] for p in done[0]] if done else ())
+            with ctx.warehouse.transaction() as con:   # still pending until written, so left out
+                batch = records.pending_pages(con, batch_size, done[0] if done else ())
             handle = run.submit(batch) if batch else None
             if done is not None:
                 _write(ctx, done[1], reprocess, on_batch)
@@ -106,7 +106,7 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
                     continue
                 break
             ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
-            done = (batch, run.results(handle))
+            done = ([p["page_id"] for p in batch], run.results(handle))
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
