@@ -265,7 +265,8 @@ def _growth(res: dict[str, Any]) -> list[str]:
                 f"- Time: {b['elapsed_s']:,} s, {b['pages_per_s']} pages/s ({b['articles_new']:,} new articles, "
                 f"{b['duplicates']:,} duplicates, {b['pages_failed']} failed). A 200-page batch took "
                 f"{b['batch_s_first_tenth']} s in the first tenth of the run and {b['batch_s_last_tenth']} s in "
-                f"the last tenth. Warehouse file: {b['warehouse_mb']} MB.",
+                f"the last tenth (time from one chunk stored to the next: batches overlap, pipelined). "
+                f"Warehouse file: {b['warehouse_mb']} MB.",
                 f"- Page count used: {b['pages']:,}" + (" (the full 100,000)." if b["pages"] >= 100_000 else
                                                        " (less than the 100,000 of the full benchmark; "
                                                        "see `--backfill-pages`)."), ""]
