@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.common import WARMUP, PageSet, Timing
+from benchmarks.common import WARMUP, PageSet
 
 
 class _Captured(BaseException):
@@ -77,9 +77,3 @@ def prepare(pages: PageSet) -> tuple[Callable[[], float], dict[str, Any]]:
 
     return timed, meta
 
-
-def run(pages: PageSet, repeats: int) -> dict[str, Any]:
-    """docs/s of trafilatura alone on the same pages (median of `repeats` passes in a row)."""
-    timed, meta = prepare(pages)
-    seconds = [timed() for _ in range(max(1, repeats))]
-    return {**meta, "timing": Timing(meta["items"], seconds)}
