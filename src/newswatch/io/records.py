@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from newswatch.io.warehouse import IDS, from_utc_naive, id_list, insert_rows, query_dicts, to_utc_naive
+from newswatch.io.warehouse import ID_ARRAY, IDS, from_utc_naive, id_list, insert_rows, query_dicts, to_utc_naive
 from newswatch.models import EventRecord, EventView, MentionView, Participant
 
 Con = duckdb.DuckDBPyConnection
@@ -104,7 +104,7 @@ def pending_pages(con: Con, limit: int, exclude: Sequence[str] = ()) -> list[dic
         con,
         "SELECT p.page_id, p.url, p.final_url, p.source_id, p.content_type, p.feed_title, "
         "p.feed_published_at, p.language_hint, b.raw, p.fetched_at FROM (SELECT * FROM pages "
-        "WHERE status = 'pending' AND NOT list_contains(string_split(?, chr(31)), page_id) "
+        f"WHERE status = 'pending' AND NOT list_contains({ID_ARRAY}, page_id) "
         "ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?) p "
         "LEFT JOIN page_bodies b ON b.seq = p.body_seq "
         "ORDER BY coalesce(p.feed_published_at, p.fetched_at), p.page_id", [id_list(exclude), limit])

@@ -185,7 +185,9 @@ class PageProcessor:
     def _feed(self, batch: PageBatch) -> None:
         """Keep IN_FLIGHT pages per spawned worker until the batch has none left to start."""
         pool = self._pool
-        while pool is not None:
+        if pool is None:
+            return
+        while True:
             with batch.lock:
                 while batch.todo and len(batch.sent) < IN_FLIGHT * (self.workers - 1):
                     i = batch.todo.popleft()
@@ -198,9 +200,13 @@ class PageProcessor:
                 waiting = list(batch.sent)
             if not waiting:
                 return
-            done, _ = wait(waiting, return_when=FIRST_COMPLETED)
-            if batch.record(done):
-                self._pool_warm = True
+            self._collect(batch, waiting)
+
+    def _collect(self, batch: PageBatch, waiting: list[Future[dict[str, Any]]]) -> None:
+        """Wait for one of `waiting` to finish and keep what finished (the pool is warm from then on)."""
+        done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        if batch.record(done):
+            self._pool_warm = True
 
     def results(self, batch: PageBatch) -> list[dict[str, Any]]:
         """The batch's results in page order; this process takes pages too until none is left."""
@@ -219,9 +225,7 @@ class PageProcessor:
             elif not waiting:
                 break
             else:
-                done, _ = wait(waiting, return_when=FIRST_COMPLETED)
-                if batch.record(done):
-                    self._pool_warm = True
+                self._collect(batch, waiting)
         if batch.error is not None:
             raise batch.error
         return [batch.out[i] for i in range(len(batch.pages))]
