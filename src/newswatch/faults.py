@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("pages-stored", "batch-committed", "before-delivery")
+POINTS = ("pages-stored", "batch-committed", "before-delivery", "alert-sent")
 
 
 def checkpoint(name: str) -> None:

@@ -141,7 +141,7 @@ def test_kill_9_anywhere_then_rerun_equals_one_uninterrupted_run(tmp_path: Path)
         assert all(status == "sent" for *_, status in expected["alerts"])
 
         outcomes: list[str] = []
-        killed = 0
+        killed = resent = 0
         for n, plan in enumerate(plans):
             root = project(tmp_path, f"kill{n}")
             with hook.lock:
@@ -163,10 +163,22 @@ def test_kill_9_anywhere_then_rerun_equals_one_uninterrupted_run(tmp_path: Path)
             got = snapshot(root)
             for table, rows in expected.items():
                 assert got[table] == rows, (plan, table)    # 0 lost, 0 duplicated, same ids
-            assert received(hook, root) == expected_alerts, plan   # each alert once, same payload
+            # Each alert arrives, with the reference run's payload. The one promise weaker than
+            # "once": a kill between a send and the commit of its outcome (milliseconds apart) has
+            # the rerun send that alert again, identical, alert_id included, so a receiver can drop it.
+            deliveries = received(hook, root)
+            assert sorted(set(deliveries)) == expected_alerts, plan
+            again_sent = len(deliveries) - len(set(deliveries))
+            if plan == "alert-sent":        # killed there: the alert in flight, and only it, again
+                assert again_sent == 1, (plan, deliveries)
+            else:
+                assert again_sent == 0 or (again_sent == 1 and isinstance(plan, float)
+                                           and code == -signal.SIGKILL), (plan, deliveries)
+            resent += again_sent
             outcomes.append(f"{plan if isinstance(plan, str) else f'{plan:.2f}s'}: "
                             f"{'killed' if code == -signal.SIGKILL else 'finished before the kill'}")
 
     counts = {t: len(rows) for t, rows in expected.items()}
     print(f"\nkills survived: {killed} of {len(plans)} runs ({'; '.join(outcomes)}); "
-          f"uninterrupted run {ref_seconds:.1f} s; every rerun matched it: {counts}")
+          f"uninterrupted run {ref_seconds:.1f} s; every rerun matched it: {counts}; alerts sent again "
+          f"after a kill mid-send: {resent}")

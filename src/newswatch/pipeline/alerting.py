@@ -24,21 +24,31 @@ def deliver_due(ctx: RunContext) -> DeliveryOutcome:
     out = DeliveryOutcome()
     if not ctx.channels:
         return out
+    # Held: one connection across the sends (no reopen and log replay per alert); `pause()` still
+    # gives the file up to other processes between sends once it has been held `hold_seconds`.
+    with ctx.warehouse.held():
+        return _deliver(ctx, out)
+
+
+def _deliver(ctx: RunContext, out: DeliveryOutcome) -> DeliveryOutcome:
     now = ctx.clock()
     with ctx.warehouse.transaction() as con:
         due = outbox.due_alerts(con, list(ctx.channels), now)
         views = records.event_views(con, sorted({str(a["event_id"]) for a in due}))
     checkpoint("before-delivery")
     for alert in due:
+        ctx.warehouse.pause()
         view = views.get(str(alert["event_id"]))
         if view is None:
             continue
         # alert_id in the payload lets a receiver drop the rare re-delivery after a crash mid-send.
         message = render(view)
         message = replace(message, payload={**message.payload, "alert_id": alert["alert_id"]})
-        result = ctx.notifier.send(ctx.channels[str(alert["channel"])], message)
-        # Recorded right after each send, so a crash can re-send at most the one alert in flight.
+        # The transaction that records the outcome is open before the send, so the outcome is
+        # committed milliseconds after it: a crash can re-send at most the one alert in flight.
         with ctx.warehouse.transaction() as con:
+            result = ctx.notifier.send(ctx.channels[str(alert["channel"])], message)
+            checkpoint("alert-sent")
             outbox.record_delivery(con, [{**alert, "ok": result.ok, "error": result.error}], ctx.clock())
         if result.ok:
             out.sent += 1
