@@ -4,15 +4,16 @@ runs; separate events for separate meetings; deterministic whatever the input or
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newswatch.core.meetings import MeetingDetection, merge_events
 from newswatch.core.meetings.dates import DAY_MONTH, EXPLICIT, INFERRED
-from newswatch.core.meetings.merge import make_title
+from newswatch.core.meetings.merge import _add, _Cluster, _Index, _match, make_title
 from newswatch.models import Detection, EventRecord, Participant
 
 INAD = Participant("Juma Inad", "IQ", "defense minister")
@@ -178,3 +179,40 @@ def test_explicit_dates_beat_inferred_ones() -> None:
     a = det("x1", date(2023, 2, 27), [ABBASI], day=date(2023, 2, 25), precision=INFERRED)
     b = det("x2", date(2023, 2, 28), [ABBASI], day=date(2023, 2, 26), precision=EXPLICIT)
     assert merge_events([a, b], []).new_events[0].meeting_date == date(2023, 2, 26)
+
+
+def _random_detection(rng: random.Random, aid: str) -> MeetingDetection:
+    """A report over a few officials and cities; dated, announced (publication date only) or undated."""
+    city, host = rng.choice([("Tehran", "IR"), ("Baghdad", "IQ"), ("Mashhad", "IR"), (None, None)])
+    people = rng.sample([INAD, HATAMI, BAGHERI, SHAMKHANI, ABBASI, ARAJI], rng.randint(0, 3))
+    published = date(2023, 1, 1) + timedelta(days=rng.randrange(120))
+    kind = rng.random()
+    day = published - timedelta(days=rng.randrange(3)) if kind < 0.5 else None
+    return replace(det(aid, published, people, day=day, precision=INFERRED, city=city, host=host),
+                   published_at=None if kind > 0.85 else datetime(published.year, published.month,
+                                                                   published.day, 8, tzinfo=UTC))
+
+
+def test_the_merge_index_never_leaves_out_a_cluster_that_could_match() -> None:
+    """merge_events scores only the clusters its index returns; every cluster `_match` accepts must
+    be among them (else a report would start a new event instead of joining its meeting)."""
+    rng = random.Random(7)
+    stored = merge_events([_random_detection(rng, f"s{n}") for n in range(120)], []).new_events
+    clusters: list[_Cluster] = []
+    index = _Index()
+    for i, ev in enumerate(stored):     # half as stored events, half grown from reports in this batch
+        c = _Cluster(event_id=ev.event_id, original=ev if i % 2 else None)
+        for p in ev.participants if i % 2 else ():
+            c.people[(p.name, p.country)] = (p, 100)
+        if i % 2 == 0:
+            _add(c, _random_detection(rng, f"g{i}"), 10)
+        clusters.append(c)
+        index.add(i, c)
+    scored = 0
+    for n in range(400):
+        d = _random_detection(rng, f"d{n}")
+        can = set(index.candidates(d, 10))
+        matching = {i for i, c in enumerate(clusters) if _match(d, c, 10) is not None}
+        assert matching <= can, (d, matching - can)
+        scored += len(can)
+    assert scored < 400 * len(clusters) * 0.6     # and it does leave most clusters out

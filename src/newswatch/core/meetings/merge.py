@@ -151,6 +151,35 @@ def _match(det: Detection, c: _Cluster, days: int) -> tuple[int, int, int] | Non
     return None
 
 
+class _Index:
+    """Clusters by participant name and by city. `_match` accepts a cluster only when it shares a
+    participant with the detection or has its city (two participants for an undated detection), so
+    no other cluster is scored: a batch's merge costs what its detections can join, not the whole
+    history of events."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, set[int]] = {}
+        self.by_city: dict[str, set[int]] = {}
+
+    def add(self, i: int, c: _Cluster) -> None:
+        """(Re-)index cluster i under every name and city it has had (a superset of its current ones)."""
+        for name in c.names():
+            self.by_name.setdefault(name, set()).add(i)
+        for city in {*c.cities, *([c.original.city] if c.original is not None and c.original.city else [])}:
+            self.by_city.setdefault(city, set()).add(i)
+
+    def candidates(self, det: Detection, days: int) -> list[int]:
+        """The clusters `_match` may accept for det, in cluster order."""
+        names = {p.name for p in det.participants}
+        if _mention_window(det, days) is None:   # undated: only two shared participants link it
+            shared = Counter(i for name in names for i in self.by_name.get(name, ()))
+            return sorted(i for i, n in shared.items() if n >= 2)
+        found: set[int] = set(self.by_city.get(det.city, ())) if det.city else set()
+        for name in names:
+            found.update(self.by_name.get(name, ()))
+        return sorted(found)
+
+
 def merge_events(detections: Sequence[Detection], existing: Sequence[EventRecord], *,
                  window_days: int = 10) -> MergeResult:
     """Assign each detection to an existing or new event. Deterministic whatever the input order:
@@ -169,20 +198,26 @@ def merge_events(detections: Sequence[Detection], existing: Sequence[EventRecord
             c.spans.append((seen - timedelta(days=window_days), seen + timedelta(days=window_days)))
         clusters.append(c)
     taken = {c.event_id for c in clusters}
+    index = _Index()
+    for i, c in enumerate(clusters):
+        index.add(i, c)
     mentions: list[tuple[str, str, str]] = []
     for det in sorted(detections, key=_order):
-        scored = [(m, -i) for i, c in enumerate(clusters) if (m := _match(det, c, window_days)) is not None]
+        scored = [(m, -i) for i in index.candidates(det, window_days)
+                  if (m := _match(det, clusters[i], window_days)) is not None]
         if scored:
             _, neg_i = max(scored)
-            target = clusters[-neg_i]
+            target_i = -neg_i
         else:
             salt = 0
             while event_id_for(det.article_id, salt) in taken:
                 salt += 1
-            target = _Cluster(event_id=event_id_for(det.article_id, salt))
-            taken.add(target.event_id)
-            clusters.append(target)
+            taken.add(event_id_for(det.article_id, salt))
+            target_i = len(clusters)
+            clusters.append(_Cluster(event_id=event_id_for(det.article_id, salt)))
+        target = clusters[target_i]
         _add(target, det, window_days)
+        index.add(target_i, target)
         mentions.append((target.event_id, det.article_id, det.evidence))
 
     new: list[EventRecord] = []
