@@ -212,9 +212,10 @@ def merge_events(detections: Sequence[Detection], existing: Sequence[EventRecord
             salt = 0
             while event_id_for(det.article_id, salt) in taken:
                 salt += 1
-            taken.add(event_id_for(det.article_id, salt))
+            event_id = event_id_for(det.article_id, salt)
+            taken.add(event_id)
             target_i = len(clusters)
-            clusters.append(_Cluster(event_id=event_id_for(det.article_id, salt)))
+            clusters.append(_Cluster(event_id=event_id))
         target = clusters[target_i]
         _add(target, det, window_days)
         index.add(target_i, target)
