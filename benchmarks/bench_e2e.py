@@ -104,7 +104,7 @@ def run(pages: PageSet, *, repeats: int, workers: tuple[int, ...] = (1, 2),
         root = Path(tmp)
         sources = build_site(pages, root / "site")
         # One untimed pass first: the first use of dateparser's locales, langdetect's profiles and the
-        # watch costs ~2 s per process. This process keeps them; the 2-worker pool's fresh worker
+        # watch costs ~1 s per process. This process keeps them; the 2-worker pool's fresh worker
         # processes pay them on every run, since runner.process_pending starts a new pool each time.
         out["warmup_s"] = round(run_once(sources, root / "wh-warmup.duckdb", 1)[0], 2)
         for i in range(max(1, repeats)):

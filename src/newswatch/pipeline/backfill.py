@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 from newswatch.errors import ConfigError, NewswatchError, RefusedError
 from newswatch.io import records
 from newswatch.io.http import guard_url
-from newswatch.pipeline.collect import page_id
+from newswatch.pipeline.collect import compress_raw, page_id
 from newswatch.pipeline.context import RunContext
 
 PAGE_SUFFIXES = (".html", ".htm", ".txt")
@@ -67,19 +66,22 @@ def ingest_dir(ctx: RunContext, files: Sequence[Path], base_dir: Path | None = N
     """Store one batch of saved pages raw; returns how many were new."""
     now = ctx.clock()
     rows: list[dict[str, Any]] = []
+    bodies: list[bytes] = []
     for path in files:
         side = read_sidecar(path)
         url = str(side.get("url") or path.resolve().as_uri())
         raw = path.read_bytes()
         if path.suffix.lower() == ".txt":
             raw = text_as_html(raw.decode("utf-8", errors="replace"))
+        bodies.append(raw)
         rows.append({
             "page_id": page_id(url, base_dir), "url": url, "final_url": url,
             "source_id": str(side.get("source_id") or "backfill-dir"), "content_type": "text/html",
             "http_status": None, "feed_title": side.get("title"), "feed_published_at": side.get("published"),
-            "language_hint": None, "raw": zlib.compress(raw, 3), "fetched_at": now, "status": "pending",
-            "run_id": ctx.run_id,
+            "language_hint": None, "fetched_at": now, "status": "pending", "run_id": ctx.run_id,
         })
+    for row, packed in zip(rows, compress_raw(bodies), strict=True):
+        row["raw"] = packed
     with ctx.warehouse.transaction() as con:
         return records.store_pages(con, rows)
 
@@ -119,16 +121,19 @@ def ingest_urls(ctx: RunContext, urls: Sequence[str]) -> int:
                          "status": "refused" if isinstance(exc, RefusedError) else "error",
                          "http_status": None, "error": str(exc), "attempts": 0, "fetched_at": now})
     rows: list[dict[str, Any]] = []
+    bodies: list[bytes] = []
     for u, res in zip(allowed, ctx.fetcher.fetch_many(allowed), strict=True):
         logs.append({"run_id": ctx.run_id, "source_id": "backfill-urls", "url": u, "kind": "page",
                      "status": res.status, "http_status": res.http_status, "error": res.error,
                      "attempts": res.attempts, "fetched_at": res.fetched_at or now})
         if res.status == "ok" and res.body is not None:
+            bodies.append(res.body)
             rows.append({"page_id": ids[u], "url": u, "final_url": res.final_url, "source_id": "backfill-urls",
                          "content_type": res.content_type, "http_status": res.http_status,
                          "feed_title": None, "feed_published_at": None, "language_hint": None,
-                         "raw": zlib.compress(res.body, 3), "fetched_at": res.fetched_at or now,
-                         "status": "pending", "run_id": ctx.run_id})
+                         "fetched_at": res.fetched_at or now, "status": "pending", "run_id": ctx.run_id})
+    for row, packed in zip(rows, compress_raw(bodies), strict=True):
+        row["raw"] = packed
     ctx.counts["errors"] += sum(1 for r in logs if r["status"] in ("error", "refused"))
     ctx.failures.extend(f"{r['url']}: {r['status']}: {r['error']}" for r in logs
                         if r["status"] in ("error", "refused"))

@@ -47,7 +47,7 @@ class RunContext:
 
     def new_links(self, count: int) -> None:
         """Collect found `count` new links to fetch. Once enough are coming for processing to need the
-        worker pool, start it, so its start-up (~2.5 s: spawn, imports, warm-up) overlaps the fetching."""
+        worker pool, start it, so its start-up (~1 s: spawn, imports, warm-up) overlaps the fetching."""
         with self._pool_lock:
             self.pages_coming += count
             if self.workers > 1 and self.pages_coming >= SMALL_BATCH:

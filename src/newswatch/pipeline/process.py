@@ -145,7 +145,7 @@ class PageBatch:
 class PageProcessor:
     """Maps batches of pages to results. With workers > 1, the run's own process works alongside a
     warm pool of `workers - 1` spawned processes, kept for the whole run: pages start being processed
-    at once, while the spawned workers warm up (~2.5 s), and `workers` processes share the CPUs after.
+    at once, while the spawned workers warm up (~1 s), and `workers` processes share the CPUs after.
     `submit` hands a batch to the spawned workers and returns at once, so they can extract it while
     the run writes the previous one; `results` joins in and returns the batch's results in order.
 
