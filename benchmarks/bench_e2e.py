@@ -93,13 +93,18 @@ def run_once(sources: Path, warehouse: Path, workers: int,
 
 
 def run(pages: PageSet, *, repeats: int, workers: tuple[int, ...] = (1, 2),
-        limit: Callable[[], float] | None = None) -> dict[str, Any]:
+        limit: Callable[[], float] | None = None,
+        others: dict[str, Callable[[], float]] | None = None) -> dict[str, Any]:
     """docs/s at each worker count, median of `repeats` passes, each into a fresh warehouse.
 
-    Passes go in rounds: `limit()` (one timed pass of the limit, when given), then one pass per
-    worker count. This machine's speed drifts by 10-30 % over minutes, so each round's ratio to the
-    limit compares runs made back to back; the report gives the median of those ratios."""
-    out: dict[str, Any] = {"workers": {w: {"seconds": []} for w in workers}, "limit_s": []}
+    Passes go in rounds: one timed pass of the limit (`limit()`, when given), one end-to-end pass per
+    worker count and one pass of each of `others` (named, e.g. newspaper4k), back to back, in an
+    order turned by one place each round so that none always follows the same one. This machine's
+    speed drifts by 10-30 % over minutes, so each round's ratios compare runs made back to back; the
+    report gives the medians of those ratios."""
+    others = others or {}
+    out: dict[str, Any] = {"workers": {w: {"seconds": []} for w in workers}, "limit_s": [],
+                           "others_s": {name: [] for name in others}, "orders": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         sources = build_site(pages, root / "site")
@@ -107,18 +112,34 @@ def run(pages: PageSet, *, repeats: int, workers: tuple[int, ...] = (1, 2),
         # watch costs ~1 s per process. This process keeps them; the 2-worker pool's fresh worker
         # processes pay them on every run, since runner.process_pending starts a new pool each time.
         out["warmup_s"] = round(run_once(sources, root / "wh-warmup.duckdb", 1)[0], 2)
-        for i in range(max(1, repeats)):
-            if limit is not None:
+        steps: list[tuple[str, Callable[[int], None]]] = []
+        if limit is not None:
+            def limit_step(_i: int, limit: Callable[[], float] = limit) -> None:
                 out["limit_s"].append(limit())
-            for w in workers:
+            steps.append(("limit", limit_step))
+        for w in workers:
+            def e2e(i: int, w: int = w) -> None:
                 seconds, counts = run_once(sources, root / f"wh-{w}-{i}.duckdb", w)
                 out["workers"][w]["seconds"].append(seconds)
                 out["workers"][w]["counts"] = counts
+            steps.append((f"{w} worker{'s' if w > 1 else ''}", e2e))
+        for name, fn in others.items():
+            def other(_i: int, name: str = name, fn: Callable[[], float] = fn) -> None:
+                out["others_s"][name].append(fn())
+            steps.append((name, other))
+        for i in range(max(1, repeats)):
+            turn = i % len(steps)
+            order = steps[turn:] + steps[:turn]
+            out["orders"].append([label for label, _ in order])
+            for _label, step in order:
+                step(i)
     for row in out["workers"].values():
         row["timing"] = Timing(len(pages.pages), row.pop("seconds"))
+        e2e_s = row["timing"].seconds
         if out["limit_s"]:   # e2e docs/s over the limit's, round by round: limit seconds / e2e seconds
-            row["round_ratios"] = [round(lim / e2e, 3) for lim, e2e in zip(out["limit_s"], row["timing"].seconds,
-                                                                        strict=True)]
+            row["round_ratios"] = [round(lim / s, 3) for lim, s in zip(out["limit_s"], e2e_s, strict=True)]
+        row["vs_others"] = {name: [round(o / s, 3) for o, s in zip(secs, e2e_s, strict=True)]
+                            for name, secs in out["others_s"].items()}
     return out
 
 

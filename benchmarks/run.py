@@ -91,24 +91,28 @@ def main(argv: list[str] | None = None) -> int:
     if "throughput" in only:
         from benchmarks import bench_e2e, bench_limit, bench_newspaper
 
-        _log("the limit (bare trafilatura) and end to end with 1 and 2 workers, in rounds")
+        _log("the limit (bare trafilatura), end to end with 1 and 2 workers and newspaper4k, in rounds")
         limit_pass, limit_meta = bench_limit.prepare(pages)
-        res["e2e"] = bench_e2e.run(pages, repeats=repeats, limit=limit_pass)
+        paper = bench_newspaper.Session(pages)
+        try:
+            others = {"newspaper4k": paper.once} if paper.ok else {}
+            res["e2e"] = bench_e2e.run(pages, repeats=repeats, limit=limit_pass, others=others)
+        finally:
+            res["newspaper"] = paper.close()
         res["limit"] = {**limit_meta, "timing": Timing(limit_meta["items"], res["e2e"].pop("limit_s"))}
         _log(f"  the limit: {res['limit']['timing'].rate:.1f} docs/s")
         for w, row in res["e2e"]["workers"].items():
-            _log(f"  {w} worker(s): {row['timing'].rate:.1f} docs/s; x limit by round {row['round_ratios']}")
+            _log(f"  {w} worker(s): {row['timing'].rate:.1f} docs/s; x limit by round {row['round_ratios']}; "
+                 f"x newspaper4k by round {row['vs_others'].get('newspaper4k')}")
+        if res["newspaper"].get("ok"):
+            res["newspaper"]["timing"] = Timing(res["newspaper"]["items"], res["newspaper"]["runs_s"])
+            _log(f"  newspaper4k: {res['newspaper']['timing'].rate:.1f} docs/s")
+        else:
+            _log(f"  newspaper4k not run: {res['newspaper']['reason']}")
         _log("page processing on a warm pool, 1 and 2 workers")
         res["pool"] = bench_e2e.pool(pages, repeats=repeats)
         _log(f"  1 worker {res['pool'][1].rate:.1f}, 2 workers {res['pool'][2].rate:.1f} docs/s "
              f"({res['pool']['ratio']:.2f}x; cold start {res['pool']['cold_s']} s)")
-        _log("newspaper4k")
-        res["newspaper"] = bench_newspaper.run(pages, repeats)
-        if res["newspaper"].get("ok"):
-            res["newspaper"]["timing"] = Timing(res["newspaper"]["items"], res["newspaper"]["runs_s"])
-            _log(f"  {res['newspaper']['timing'].rate:.1f} docs/s")
-        else:
-            _log(f"  not run: {res['newspaper']['reason']}")
         if not args.no_profile:
             _log("cProfile of one end-to-end pass")
             res["profile"] = bench_e2e.profile(pages, out_dir / "profile_e2e.txt")
