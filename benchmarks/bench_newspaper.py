@@ -6,6 +6,7 @@ name lookup; tldextract is told to use its bundled suffix-list snapshot (no down
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -43,7 +44,10 @@ class Session:
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_newspaper", str(listing)],
                                      cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._stderr, text=True)
-        self._ask("")   # set up and warmed up (an untimed pass over the first pages)
+        # Set up and warmed up (an untimed pass over the first pages). If the child fails, self.reason
+        # says why: the report prints it and the rounds go on without newspaper4k.
+        with contextlib.suppress(RuntimeError):
+            self._ask("")
 
     @property
     def ok(self) -> bool:
@@ -89,8 +93,8 @@ class Session:
 
 
 def _child(listing: Path) -> None:
-    """Serve passes: a line "ready" once warmed up, then for each "pass" read on stdin the seconds it
-    took, and for "done" the whole account."""
+    """Serve passes, one JSON line each: {"ready": true} once warmed up, then for each "pass" read on
+    stdin the seconds it took, and for "done" the whole account."""
     attempts: list[str] = []
 
     def guard(event: str, args: tuple[Any, ...]) -> None:
