@@ -160,3 +160,35 @@ def test_a_spawned_worker_exits_without_the_interpreter_teardown(tmp_path: Path)
     plain = subprocess.run([sys.executable, "-c", code.replace("_warm()\n", "")], capture_output=True,
                            text=True, timeout=120)
     assert plain.returncode == 0 and marker.read_text() == "ran"
+
+
+MAIN_MODULE = """
+import os, pathlib, sys
+with pathlib.Path(os.environ["NW_MARKER"]).open("a") as f:   # each time this module runs
+    f.write(f"{os.getpid()} {__name__}\\n")
+if __name__ == "__main__":
+    from newswatch.pipeline.process import page_processor
+    with page_processor(2) as proc:
+        proc.start()
+        print(proc._pool.submit(os.getpid).result())   # answered by the spawned worker
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["module", "script"])
+def test_spawned_workers_do_not_rerun_the_parents_main_module(tmp_path: Path, how: str) -> None:
+    """Served Prefect runs are `python -m prefect.engine`; multiprocessing's spawn would make every
+    worker run that module again (importing Prefect: ~1 s and ~50 MB a worker). Here the main module
+    records each time it runs: only the parent's run, whether started with -m or as a script."""
+    (tmp_path / "nwmain.py").write_text(MAIN_MODULE, encoding="utf-8")
+    marker = tmp_path / "runs.txt"
+    env = {**os.environ, "NW_MARKER": str(marker),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    argv = ["-m", "nwmain"] if how == "module" else [str(tmp_path / "nwmain.py")]
+    done = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=180, env=env,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    worker = int(done.stdout.strip())
+    runs = marker.read_text(encoding="utf-8").splitlines()
+    assert len(runs) == 1 and runs[0].endswith(" __main__"), runs
+    assert int(runs[0].split()[0]) != worker

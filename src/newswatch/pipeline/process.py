@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import lru_cache
+from multiprocessing import spawn as mp_spawn
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +122,26 @@ def _ready() -> None:
     """A no-op task: submitting it makes the pool start a worker (which runs _warm first)."""
 
 
+# multiprocessing's spawn makes each child re-run the parent's __main__ module, so that functions
+# defined there unpickle. The pool's functions all live in this module, and under Prefect the main
+# module is `prefect.engine` (served runs are `python -m prefect.engine`): re-running it imported
+# Prefect in every worker, ~1 s and ~50 MB each. While a thread spawns the pool's workers, the
+# parent's main module is left out of what they are told to load; other spawns are unchanged.
+_SPAWNING = threading.local()
+_PREPARATION_DATA = mp_spawn.get_preparation_data
+
+
+def _preparation_data(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = _PREPARATION_DATA(name)
+    if getattr(_SPAWNING, "bare", False):
+        data.pop("init_main_from_name", None)
+        data.pop("init_main_from_path", None)
+    return data
+
+
+mp_spawn.get_preparation_data = _preparation_data
+
+
 class PageBatch:
     """One batch handed to a PageProcessor: its pages go to the spawned workers as they free up (a
     feeder thread keeps each one busy, largest pages first) until `PageProcessor.results` is called,
@@ -185,8 +206,12 @@ class PageProcessor:
         if self.workers > 1 and self._pool is None:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx, initializer=_warm)
-            for _ in range(self.workers - 1):   # the executor spawns a worker per waiting task
-                self._pool.submit(_ready)
+            _SPAWNING.bare = True
+            try:
+                for _ in range(self.workers - 1):   # the executor spawns a worker per waiting task
+                    self._pool.submit(_ready)
+            finally:
+                _SPAWNING.bare = False
 
     def __call__(self, pages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         return self.results(self.submit(pages))
