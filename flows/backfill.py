@@ -43,32 +43,33 @@ def _backfill(mode: str, sources: str, warehouse: str, since: datetime | None, u
                           alerts_status="pending" if notify_backfill else "suppressed",
                           params={"mode": mode, "since": since, "until": until, "from_dir": from_dir,
                                   "urls": urls, "notify_backfill": notify_backfill})
-    if mode == "feeds":
-        window = Window(since=since, until=until)
-        futures = [tasks.collect_source.submit(ref(ctx), s, None, window)
-                   for s in ctx.config.sources if s.enabled]
-        for fut in futures:
-            outcome = fut.result()
-            ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
-            ctx.counts["errors"] += outcome.errors
-            ctx.failures.extend(outcome.messages)
-        tasks.process_pending(ref(ctx), progress=progress)
-    elif mode == "dir":
-        root = Path(str(from_dir)).resolve()
-        files = bf.list_pages(root)
-        _stream(ctx, files, lambda c, batch, i: tasks.ingest_dir(c, batch, i, base_dir=str(root)), progress)
-    elif mode == "urls":
-        _stream(ctx, bf.read_url_list(Path(str(urls))), tasks.ingest_urls, progress)
-    elif mode == "reprocess":
-        tasks.process_pending(ref(ctx), reprocess=True, progress=progress)
-    else:
-        raise ValueError(f"unknown backfill mode {mode!r}")
-    if notify_backfill:
-        delivery = tasks.deliver_alerts(ref(ctx))
-        ctx.counts["alerts_sent"] += delivery.sent
-        ctx.counts["alerts_failed"] += delivery.failed
-        ctx.failures.extend(delivery.errors)
-    summary = runner.finish_run(ctx)
+    with ctx.warehouse.held():   # one connection for the run's many short transactions
+        if mode == "feeds":
+            window = Window(since=since, until=until)
+            futures = [tasks.collect_source.submit(ref(ctx), s, None, window)
+                       for s in ctx.config.sources if s.enabled]
+            for fut in futures:
+                outcome = fut.result()
+                ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
+                ctx.counts["errors"] += outcome.errors
+                ctx.failures.extend(outcome.messages)
+            tasks.process_pending(ref(ctx), progress=progress)
+        elif mode == "dir":
+            root = Path(str(from_dir)).resolve()
+            files = bf.list_pages(root)
+            _stream(ctx, files, lambda c, batch, i: tasks.ingest_dir(c, batch, i, base_dir=str(root)), progress)
+        elif mode == "urls":
+            _stream(ctx, bf.read_url_list(Path(str(urls))), tasks.ingest_urls, progress)
+        elif mode == "reprocess":
+            tasks.process_pending(ref(ctx), reprocess=True, progress=progress)
+        else:
+            raise ValueError(f"unknown backfill mode {mode!r}")
+        if notify_backfill:
+            delivery = tasks.deliver_alerts(ref(ctx))
+            ctx.counts["alerts_sent"] += delivery.sent
+            ctx.counts["alerts_failed"] += delivery.failed
+            ctx.failures.extend(delivery.errors)
+        summary = runner.finish_run(ctx)
     publish(summary)
     return summary
 

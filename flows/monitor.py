@@ -30,19 +30,20 @@ def _monitor(sources: str, warehouse: str, notify: list[str], lock_timeout: floa
              workers: int | None) -> Summary:
     ctx = runner.open_run("monitor", sources=sources, warehouse=warehouse, notify=notify,
                           lock_timeout=lock_timeout, workers=workers)
-    states = runner.feed_states(ctx)
-    enabled = [s for s in ctx.config.sources if s.enabled]
-    futures = [tasks.collect_source.submit(ref(ctx), s, states.get(s.id)) for s in enabled]
-    for fut in futures:
-        outcome = fut.result()
-        ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
-        ctx.counts["errors"] += outcome.errors
-        ctx.failures.extend(outcome.messages)
-    tasks.process_pending(ref(ctx))
-    delivery = tasks.deliver_alerts(ref(ctx))
-    ctx.counts["alerts_sent"] += delivery.sent
-    ctx.counts["alerts_failed"] += delivery.failed
-    ctx.failures.extend(delivery.errors)
-    summary = runner.finish_run(ctx)
+    with ctx.warehouse.held():   # one connection for the run's many short transactions (see Warehouse)
+        states = runner.feed_states(ctx)
+        enabled = [s for s in ctx.config.sources if s.enabled]
+        futures = [tasks.collect_source.submit(ref(ctx), s, states.get(s.id)) for s in enabled]
+        for fut in futures:
+            outcome = fut.result()
+            ctx.counts["sources_fetched"] += outcome.feed_status in ("ok", "not_modified")
+            ctx.counts["errors"] += outcome.errors
+            ctx.failures.extend(outcome.messages)
+        tasks.process_pending(ref(ctx))
+        delivery = tasks.deliver_alerts(ref(ctx))
+        ctx.counts["alerts_sent"] += delivery.sent
+        ctx.counts["alerts_failed"] += delivery.failed
+        ctx.failures.extend(delivery.errors)
+        summary = runner.finish_run(ctx)
     publish(summary)
     return summary

@@ -87,6 +87,7 @@ def collect_source(ctx: RunContext, source: Source, state: dict[str, Any] | None
     state = state or {}
     feed_hash: str | None = None
     etag = last_modified = None
+    ctx.warehouse.pause()   # fetching needs no warehouse: a connection held long enough is given up
     if is_local:
         path = _file_path(source.url)
         try:
@@ -154,6 +155,7 @@ def _fetch_pages(ctx: RunContext, source: Source, entries: Sequence[FeedEntry], 
         known = records.known_page_ids(con, list(by_id))
     todo = [(pid, e) for pid, e in by_id.items() if pid not in known]
     ctx.new_links(len(todo))
+    ctx.warehouse.pause()
     logs: list[dict[str, Any]] = []
     results: dict[str, FetchResult] = {}
     remote: list[tuple[str, FeedEntry]] = []

@@ -161,6 +161,7 @@ def finish_run(ctx: RunContext) -> Summary:
     with ctx.warehouse.transaction() as con:
         records.finish_run(con, ctx.run_id, ctx.clock(), status, ctx.counts)
         events = records.event_views(con, ctx.new_event_ids)
+    ctx.warehouse.checkpoint_if_long()
     return Summary(run_id=ctx.run_id, flow=ctx.flow, status=status, counts=dict(ctx.counts),
                    failures=list(ctx.failures), new_event_ids=list(ctx.new_event_ids),
                    events=[{"event_id": v.event.event_id, "title": v.event.title,
