@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 FEEDS = 5
+MANY_FEEDS = 200   # the same idle run over hundreds of feeds: how its cost grows per feed
 
 
 class FeedSite:
@@ -92,17 +93,35 @@ def _sources(root: Path, port: int, feeds: int) -> Path:
     return path
 
 
-def run(page: bytes, repeats: int, feeds: int = FEEDS) -> dict[str, Any]:
-    """Median wall time of `monitor` with every feed answering 304, and of an empty flow."""
-    import duckdb
+def run(page: bytes, repeats: int, feeds: int = FEEDS, many: int = MANY_FEEDS) -> dict[str, Any]:
+    """Median wall time of `monitor` with every feed answering 304, and of an empty flow, for `feeds`
+    feeds (the target's figure) and, under the same harness, for `many` (how it grows with feeds)."""
     from prefect import flow
     from prefect.testing.utilities import prefect_test_harness
-
-    from flows.monitor import monitor
 
     @flow(name="empty")
     def empty() -> None:
         return None
+
+    t0 = time.perf_counter()
+    with prefect_test_harness(server_startup_timeout=180):
+        harness_s = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        empty()
+        first_empty_s = round(time.perf_counter() - t0, 3)
+        out = _measure(empty, page, repeats, feeds)
+        if many:
+            out["many"] = _measure(empty, page, repeats, many)
+    out.update(harness_start_s=harness_s, first_empty_s=first_empty_s)
+    return out
+
+
+def _measure(empty: Any, page: bytes, repeats: int, feeds: int) -> dict[str, Any]:
+    """One site of `feeds` feeds: a first monitor run (200s, pages stored), then idle monitor runs
+    (every feed 304) interleaved with empty flows."""
+    import duckdb
+
+    from flows.monitor import monitor
 
     site = FeedSite(feeds, page)
     out: dict[str, Any] = {"feeds": feeds}
@@ -111,26 +130,20 @@ def run(page: bytes, repeats: int, feeds: int = FEEDS) -> dict[str, Any]:
         sources = _sources(root, site.port, feeds)
         warehouse = root / "news.duckdb"
         t0 = time.perf_counter()
-        with prefect_test_harness(server_startup_timeout=180):
-            out["harness_start_s"] = round(time.perf_counter() - t0, 2)
+        first = monitor(sources=str(sources), warehouse=str(warehouse), workers=1)
+        out["first_monitor_s"] = round(time.perf_counter() - t0, 3)
+        out["first_counts"] = dict(getattr(first, "counts", {}))
+        before = dict(site.statuses)
+        idle: list[float] = []
+        blank: list[float] = []
+        last: Any = None
+        for _ in range(max(1, repeats)):   # interleaved, so drift hits both alike
+            t0 = time.perf_counter()
+            last = monitor(sources=str(sources), warehouse=str(warehouse), workers=1)
+            idle.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             empty()
-            out["first_empty_s"] = round(time.perf_counter() - t0, 3)
-            t0 = time.perf_counter()
-            first = monitor(sources=str(sources), warehouse=str(warehouse), workers=1)
-            out["first_monitor_s"] = round(time.perf_counter() - t0, 3)
-            out["first_counts"] = dict(getattr(first, "counts", {}))
-            before = dict(site.statuses)
-            idle: list[float] = []
-            blank: list[float] = []
-            last: Any = None
-            for _ in range(max(1, repeats)):   # interleaved, so drift hits both alike
-                t0 = time.perf_counter()
-                last = monitor(sources=str(sources), warehouse=str(warehouse), workers=1)
-                idle.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                empty()
-                blank.append(time.perf_counter() - t0)
+            blank.append(time.perf_counter() - t0)
         after = dict(site.statuses)
         with duckdb.connect(str(warehouse), read_only=True) as con:
             statuses = dict(con.execute(

@@ -290,7 +290,8 @@ def _idle(res: dict[str, Any]) -> list[str]:
     out += ["| flow | median s | runs (s) |", "|---|---|---|",
             f"| `monitor`, every feed answers 304 ({i['feeds']} feeds on loopback) | {i['monitor_median_s']:.2f} | "
             f"{', '.join(map(str, i['monitor_runs_s']))} |",
-            f"| empty `@flow` | {i['empty_median_s']:.2f} | {', '.join(map(str, i['empty_runs_s']))} |", "",
+            f"| empty `@flow` | {i['empty_median_s']:.2f} | {', '.join(map(str, i['empty_runs_s']))} |",
+            *_idle_many(i), "",
             f"**Idle overhead: {i['overhead_s']:.2f} s** over an empty flow; target within {TARGET_IDLE_S:g} s "
             f"{verdict(i['overhead_s'] <= TARGET_IDLE_S)}.",
             f"- Both under one `prefect_test_harness()` (started once, {i['harness_start_s']} s, not counted); "
@@ -299,6 +300,20 @@ def _idle(res: dict[str, Any]) -> list[str]:
             f"- HTTP statuses served during the measured runs: {i['http_measured_runs']}; feed rows in fetch_log "
             f"by status: {i['fetch_log_feed_statuses']}.", ""]
     return out
+
+
+def _idle_many(i: dict[str, Any]) -> list[str]:
+    """The same idle run over many feeds (no target: it shows what each feed adds)."""
+    m = i.get("many")
+    if not m:
+        return []
+    per_feed_ms = (m["monitor_median_s"] - i["monitor_median_s"]) / (m["feeds"] - i["feeds"]) * 1000
+    return [f"| `monitor`, every feed answers 304 ({m['feeds']} feeds on loopback) | {m['monitor_median_s']:.2f} | "
+            f"{', '.join(map(str, m['monitor_runs_s']))} |",
+            f"| empty `@flow`, each right after a {m['feeds']}-feed run (Prefect still recording its tasks) | "
+            f"{m['empty_median_s']:.2f} | {', '.join(map(str, m['empty_runs_s']))} |",
+            f"| each feed beyond the first {i['feeds']} (a collect task, a 304, a fetch_log row) | "
+            f"{per_feed_ms:.1f} ms | |"]
 
 
 def e2e_ratio(row: dict[str, Any], limit_rate: float) -> float:
