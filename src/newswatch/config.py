@@ -14,6 +14,8 @@ import yaml
 from newswatch.errors import ConfigError
 from newswatch.models import Config, Settings, Source
 
+LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: same nodes, ~10x faster
+
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LANG_RE = re.compile(r"^[a-z]{2}$")
@@ -40,7 +42,7 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc.__class__.__name__}: {exc}", path=shown) from None
     try:
-        root = yaml.compose(raw, Loader=yaml.SafeLoader)
+        root = yaml.compose(raw, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -8,10 +8,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
+from newswatch.config import LOADER as CONFIG_LOADER
 from newswatch.core.meetings import Watch, load_watch
 from newswatch.core.meetings.text import normalize
 from newswatch.core.meetings.watch import WATCH_DIR
+from newswatch.core.meetings.yamlnodes import LOADER
 from newswatch.errors import ConfigError
 
 
@@ -32,6 +35,30 @@ def test_default_watch_loads_from_the_package_folder(watch: Watch) -> None:
     summary = watch.summary()
     assert "officials" in summary and "terms" in summary
     print(f"\nwatch: {summary}")
+
+
+def _nodes(node: yaml.Node, out: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Every node of a tree, depth first: kind, tag, value of scalars and where it starts."""
+    mark = node.start_mark
+    out.append((type(node).__name__, node.tag, node.value if isinstance(node, yaml.ScalarNode) else None,
+                mark.line, mark.column))
+    if not isinstance(node, yaml.ScalarNode):
+        for child in node.value:
+            for sub in child if isinstance(child, tuple) else (child,):
+                _nodes(sub, out)
+    return out
+
+
+@pytest.mark.parametrize("path", [*sorted(WATCH_DIR.glob("*.yaml")), Path(__file__).parents[2] / "sources.yaml"],
+                         ids=lambda p: p.name)
+def test_fast_yaml_loader_gives_the_pure_python_nodes(path: Path) -> None:
+    """The watch and sources.yaml are composed by libyaml when PyYAML has it: the nodes (and so every
+    line an error names) must be the pure-Python parser's."""
+    text = path.read_text(encoding="utf-8")
+    want = _nodes(yaml.compose(text, Loader=yaml.SafeLoader), [])
+    assert len(want) > 20
+    for loader in (LOADER, CONFIG_LOADER):
+        assert _nodes(yaml.compose(text, Loader=loader), []) == want
 
 
 # Offices the issue requires for every day since 2014, per country. Known vacancies are listed,

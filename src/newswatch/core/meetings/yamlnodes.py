@@ -13,6 +13,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from newswatch.errors import ConfigError
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+# libyaml's parser when PyYAML was built with it: the same nodes, tags and marks (plain scalars say
+# style '' instead of None, which nothing here reads), ~10x faster: the watch files took 0.14 s to
+# compose in pure Python, paid by the run's process and again by each spawned worker.
+LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def compose(path: Path) -> Node | None:
@@ -22,7 +26,7 @@ def compose(path: Path) -> Node | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read watch file: {exc}", path=str(path)) from exc
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
