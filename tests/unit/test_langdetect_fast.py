@@ -1,18 +1,21 @@
-"""FastDetector gives langdetect's own n-grams and probabilities, bit for bit, on real and adversarial text."""
+"""FastDetector and load_profiles give langdetect's own n-grams and probabilities, bit for bit, on real and
+adversarial text: compared with langdetect's Detector on profiles loaded by langdetect's own loader."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from langdetect.detector import Detector  # type: ignore[import-untyped]
-from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory  # type: ignore[import-untyped]
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException  # type: ignore[import-untyped]
 
-from newswatch.core.langdetect_fast import FastDetector
-from newswatch.core.language import _factory
+from newswatch.core.langdetect_fast import FastDetector, load_profiles
+from newswatch.core.language import SEED, _factory
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TAG = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.S | re.I)
@@ -26,20 +29,44 @@ ALPHABET = ("abcXYZ ,.;!?'\"-_[]^`0 9\t\n  éàçüßÆ×÷«»¡¿ \u0219\u021b
             "\u0410\u0431\u0432\u05d0\u0e01\U0001f600")
 
 
-def _probabilities(detector: Detector, text: str) -> tuple[list[str], list[tuple[str, float]] | str]:
+@lru_cache(maxsize=1)
+def _upstream() -> DetectorFactory:
+    """langdetect's own loader over the same profiles, in the same (sorted) order and with the same seed."""
+    factory = DetectorFactory()
+    profiles = sorted(p for p in Path(PROFILES_DIRECTORY).iterdir() if p.is_file() and not p.name.startswith("."))
+    factory.load_json_profile([p.read_text(encoding="utf-8") for p in profiles])
+    factory.set_seed(SEED)
+    return factory
+
+
+def _probabilities(make: type[Detector], factory: DetectorFactory,
+                   text: str) -> tuple[list[str], list[tuple[str, float]] | str]:
+    detector = make(factory)
     detector.append(text)
     detector.cleaning_text()
     ngrams = detector._extract_ngrams()
-    fresh = type(detector)(_factory())
+    fresh = make(factory)
     fresh.append(text)
     try:
-        return ngrams, [(p.lang, p.prob) for p in fresh.get_probabilities()]
+        probs = [(p.lang, p.prob) for p in fresh.get_probabilities()]
     except LangDetectException as exc:
         return ngrams, f"LangDetectException: {exc}"
+    assert all(type(p) is float for _, p in probs)
+    return ngrams, probs
 
 
 def _assert_same(text: str) -> None:
-    assert _probabilities(FastDetector(_factory()), text) == _probabilities(Detector(_factory()), text), text[:80]
+    ours = _probabilities(FastDetector, _factory(), text)
+    assert ours == _probabilities(Detector, _upstream(), text), text[:80]
+
+
+def test_profiles_are_langdetects() -> None:
+    """Same languages in the same order, same n-grams in the same order, same value for each."""
+    ours, theirs = _factory(), _upstream()
+    assert ours.langlist == theirs.langlist and len(ours.langlist) == 55
+    assert list(ours.word_lang_prob_map) == list(theirs.word_lang_prob_map)
+    assert all(row.tolist() == theirs.word_lang_prob_map[word] for word, row in ours.word_lang_prob_map.items())
+    assert ours.seed == theirs.seed == SEED
 
 
 def _fuzz(seed: int) -> str:
@@ -74,3 +101,11 @@ def test_corpus_pages(corpus: Path) -> None:
         text = " ".join(TAG.sub(" ", page).split())
         for cut in (1000, 4000) if i % 5 == 0 else (1000,):
             _assert_same(text[:cut])
+
+
+def test_profiles_refused_as_langdetect_refuses_them() -> None:
+    text = next(p for p in sorted(Path(PROFILES_DIRECTORY).iterdir()) if p.is_file()).read_text(encoding="utf-8")
+    for profiles, code in (([text], "NeedLoadProfileError"), ([text, text], "DuplicateLangError")):
+        with pytest.raises(LangDetectException) as caught:
+            load_profiles(profiles, SEED)
+        assert caught.value.get_code() == getattr(ErrorCode, code)

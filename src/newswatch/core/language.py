@@ -12,7 +12,7 @@ from langdetect.detector_factory import (  # type: ignore[import-untyped]  # shi
 )
 from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
-from newswatch.core.langdetect_fast import FastDetector
+from newswatch.core.langdetect_fast import FastDetector, load_profiles
 
 # langdetect's accuracy on news pages is flat beyond ~600 characters while its cost grows with length
 # (tests/quality/test_extraction_quality.py; on 119 corpus news texts, 2,000 characters took 3.3 ms a
@@ -34,11 +34,8 @@ def _factory() -> DetectorFactory:
     langdetect's own loader follows os.listdir order and its module-level factory is shared with any
     other user of langdetect; a private factory fed in sorted order gives the same detector on every
     machine. Its seed (0) makes every detector reseed its random generator the same way on each call."""
-    factory = DetectorFactory()
     profiles = sorted(p for p in Path(PROFILES_DIRECTORY).iterdir() if p.is_file() and not p.name.startswith("."))
-    factory.load_json_profile([p.read_text(encoding="utf-8") for p in profiles])
-    factory.set_seed(SEED)
-    return factory
+    return load_profiles([p.read_text(encoding="utf-8") for p in profiles], SEED)
 
 
 def _iso639_1(code: str) -> str:
