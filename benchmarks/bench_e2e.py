@@ -67,7 +67,8 @@ def build_site(pages: PageSet, root: Path) -> Path:
 
 def run_once(sources: Path, warehouse: Path, workers: int,
              profiler: cProfile.Profile | None = None) -> tuple[float, dict[str, int]]:
-    """One monitor pass through the pipeline functions (no Prefect); seconds from collect to finish."""
+    """One monitor pass through the pipeline functions (no Prefect); seconds from collect to finish.
+    The calls are the monitor flow's (flows/monitor.py), on one warehouse connection held for the run."""
     from newswatch.pipeline import collect, runner
 
     ctx = runner.open_run("monitor", sources=sources, warehouse=warehouse, workers=workers)
@@ -75,9 +76,10 @@ def run_once(sources: Path, warehouse: Path, workers: int,
     if profiler is not None:
         profiler.enable()
     t0 = time.perf_counter()
-    outcome = collect.collect_source(ctx, source, None)
-    runner.process_pending(ctx)
-    summary = runner.finish_run(ctx)
+    with ctx.warehouse.held():
+        outcome = collect.collect_source(ctx, source, runner.feed_states(ctx).get(source.id))
+        runner.process_pending(ctx)
+        summary = runner.finish_run(ctx)
     elapsed = time.perf_counter() - t0
     if profiler is not None:
         profiler.disable()

@@ -118,7 +118,8 @@ def _throughput(res: dict[str, Any]) -> list[str]:
             f"`core.extract.decode_html`, so the limit is trafilatura's work alone. {limit['empty']} page(s) "
             "gave no text.",
             "- End to end: the pages written to a temp folder, a local RSS feed linking them by relative path, "
-            "`runner.open_run` (not timed) then `collect.collect_source` -> `runner.process_pending` -> "
+            "`runner.open_run` (not timed) then, as the monitor flow does, on one warehouse connection held "
+            "for the run, `runner.feed_states` -> `collect.collect_source` -> `runner.process_pending` -> "
             "`runner.finish_run`, timed from collect to finish, a fresh DuckDB file each run, no Prefect. "
             f"One untimed 1-worker pass first ({res['e2e'].get('warmup_s', '?')} s) pays this process's "
             "first-use costs (dateparser locales, langdetect profiles, the watch); the 2-worker runs' worker "
