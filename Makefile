@@ -31,6 +31,7 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy src flows benchmarks
 
 serve: $(VENV)/.installed
 	$(VENV)/bin/newswatch serve --start-server
