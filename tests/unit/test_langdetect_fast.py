@@ -109,3 +109,9 @@ def test_profiles_refused_as_langdetect_refuses_them() -> None:
         with pytest.raises(LangDetectException) as caught:
             load_profiles(profiles, SEED)
         assert caught.value.get_code() == getattr(ErrorCode, code)
+
+
+def test_a_prior_map_is_refused_not_ignored() -> None:
+    """The array sampling starts from the uniform prior only; a prior must not be dropped silently."""
+    with pytest.raises(NotImplementedError):
+        FastDetector(_factory()).set_prior_map({"en": 0.9, "fr": 0.1})

@@ -107,6 +107,11 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect is untyped
                     result.append(grams)
         return result
 
+    def set_prior_map(self, prior_map: dict[str, float]) -> None:
+        """Not supported: the sampling below starts from langdetect's uniform prior only (newswatch
+        sets none), so a prior is refused rather than silently ignored."""
+        raise NotImplementedError("FastDetector takes no prior map")
+
     def _detect_block(self) -> None:
         """langdetect's trials: the same random draws and the same IEEE operations on each language's
         probability, in array form. Only the sum is left to Python's sum(), as langdetect does it."""
@@ -121,7 +126,7 @@ class FastDetector(Detector):  # type: ignore[misc]  # langdetect is untyped
         rnd.seed(self.seed)
         choice = rnd.choice
         for _ in range(self.n_trial):
-            prob = np.array(self.prior_map) if self.prior_map is not None else np.full(size, 1.0 / size)
+            prob = np.full(size, 1.0 / size)
             alpha = self.alpha + rnd.gauss(0.0, 1.0) * self.ALPHA_WIDTH
             weight = alpha / self.BASE_FREQ
             i = 0
