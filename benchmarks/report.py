@@ -258,6 +258,7 @@ def _growth(res: dict[str, Any]) -> list[str]:
                 f"monitor run once. signature() costs {d['signature_ms_per_4kb']} ms per 4 kB text.", ""]
     else:
         out += [f"Not measured: {(d or {}).get('reason', 'bench_dedupe unavailable')}", ""]
+    out += _runwrite(res.get("runwrite"))
     b = res.get("backfill")
     out += ["### Peak memory of a synthetic backfill", ""]
     if b and b.get("ok"):
@@ -279,6 +280,34 @@ def _growth(res: dict[str, Any]) -> list[str]:
                                                        "see `--backfill-pages`)."), ""]
     else:
         out += [f"Not measured: {(b or {}).get('reason', 'not run')}", ""]
+    return out
+
+
+def _runwrite(w: dict[str, Any] | None) -> list[str]:
+    """A monitor run's write and end checkpoint at each size, newswatch's row groups next to DuckDB's."""
+    out = ["### A monitor run's write as the warehouse grows", ""]
+    if not w:
+        return [*out, "Not measured.", ""]
+    variants = list(w["variants"].items())
+    head = "| stored articles | " + " | ".join(
+        f"{name} ({v['rows_per_group']:,} rows a row group): batch s / end checkpoint s / MB written"
+        for name, v in variants) + " |"
+    out += [head, "|---|" + "---|" * len(variants)]
+    for size in variants[0][1]["sizes"]:
+        cells = []
+        for _name, v in variants:
+            row = v["sizes"][size]
+            cells.append(f"{row['write_s']} / {row['checkpoint_s']} / {row['written_mb']}")
+        out.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
+    files = "; ".join(f"{name}: {v['build_s']} s to fill, file "
+                      f"{list(v['sizes'].values())[-1]['file_mb']:,} MB" for name, v in variants)
+    out += ["", f"Each run: a Warehouse opened afresh, one transaction of {w['run_articles']} articles "
+            f"(~{w['text_kb']} kB of text each) with their signatures and LSH buckets "
+            f"(`records.insert_articles` + `stories.store_signatures`), then the end checkpoint "
+            f"(`checkpoint_if_long`, forced); medians of {w['rounds']} runs per size; MB written: bytes the "
+            f"process passed to write calls (/proc/self/io). DuckDB 1.5 rewrites the whole last row group "
+            f"of a table with an index at every checkpoint, so the row group size bounds what a run's "
+            f"checkpoint rewrites. {files}.", ""]
     return out
 
 

@@ -128,8 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         _log("per stage")
         res["stages"] = bench_stages.run(pages, smoke=smoke, repeats=repeats, dedupe=res.get("dedupe"))
     if "growth" in only:
-        from benchmarks import bench_growth
+        from benchmarks import bench_growth, bench_runwrite
 
+        _log("a monitor run's write and end checkpoint as the warehouse grows (bench_runwrite.run)")
+        res["runwrite"] = bench_runwrite.run(smoke=smoke)
+        for name, v in res["runwrite"]["variants"].items():
+            _log(f"  {name}: " + ", ".join(f"{size:,}: checkpoint {row['checkpoint_s']} s"
+                                           for size, row in v["sizes"].items()))
         _log(f"synthetic backfill of {backfill_pages:,} pages (peak memory)")
         res["backfill"] = bench_growth.backfill(backfill_pages)
         _log(f"  {res['backfill']}")

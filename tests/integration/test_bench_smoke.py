@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import report, run
+from newswatch.io.warehouse import ROW_GROUP_ROWS
 
 pytestmark = pytest.mark.slow
 
@@ -26,3 +27,7 @@ def test_smoke_bench_writes_every_section(tmp_path: Path) -> None:
     assert data["e2e"]["workers"]["1"]["counts"]["pages_stored"] == data["pages"]["count"]
     assert data["backfill"]["ok"], data["backfill"]
     assert data["backfill"]["stored"] == run.SMOKE_BACKFILL
+    written = data["runwrite"]["variants"]
+    assert {name: v["rows_per_group"] for name, v in written.items()} == {
+        "newswatch": ROW_GROUP_ROWS, "duckdb default": 122_880}
+    assert all(set(v["sizes"]) == {"200", "1000"} for v in written.values())

@@ -14,7 +14,7 @@ import pytest
 
 from newswatch.errors import WarehouseLockedError
 from newswatch.io import records
-from newswatch.io.warehouse import MIGRATIONS_DIR, Warehouse, insert_rows
+from newswatch.io.warehouse import MIGRATIONS_DIR, ROW_GROUP_ROWS, Warehouse, insert_rows
 
 CONTRACT_TABLES = {
     "articles": {"article_id", "url", "canonical_url", "source_id", "title", "published_at", "fetched_at",
@@ -27,6 +27,40 @@ CONTRACT_TABLES = {
              "events_new", "alerts_sent"},
     "fetch_log": {"run_id", "source_id", "url", "status", "http_status", "error", "fetched_at"},
 }
+
+
+def test_runs_append_small_row_groups_so_a_checkpoint_rewrites_little(tmp_path: Path) -> None:
+    """Every connection attaches the file with ROW_GROUP_ROWS: three runs of 5,000 articles, each on
+    its own connection and checkpointed at its end, leave several row groups none larger than that.
+    (With DuckDB's default of 122,880 rows they would be one row group, rewritten whole by every
+    checkpoint, since `articles` has an index.)"""
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    for run in range(3):
+        with wh.transaction() as con:
+            con.execute("INSERT INTO articles (article_id, url, canonical_url, source_id, fetched_at, language, "
+                        "content_hash, text) SELECT 'a' || i, 'u', 'u', 's', TIMESTAMP '2024-01-01', 'en', 'h', "
+                        "repeat('word ', 100) FROM range(?, ?) t(i)", [run * 5000, (run + 1) * 5000])
+        assert wh.checkpoint_if_long(0)
+    with wh.reader() as con:
+        groups, largest = con.execute("SELECT count(DISTINCT row_group_id), max(count) "
+                                      "FROM pragma_storage_info('articles')").fetchone() or (0, 0)
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (15000,)
+    assert largest <= ROW_GROUP_ROWS < 15000
+    assert groups >= 15000 // ROW_GROUP_ROWS
+
+
+@pytest.mark.parametrize("name", ["memory.duckdb", "it's here.duckdb"])
+def test_any_file_name_opens(tmp_path: Path, name: str) -> None:
+    """The file is attached under its stem, or 'warehouse' when the stem is one of DuckDB's own names;
+    quotes in the path are escaped."""
+    wh = Warehouse(tmp_path / name)
+    wh.migrate()
+    with wh.transaction() as con:
+        con.execute("INSERT INTO fetch_log (run_id, source_id, url, status, fetched_at) "
+                    "VALUES ('r', 's', 'u', 'ok', TIMESTAMP '2024-01-01')")
+    with wh.reader() as con:
+        assert con.execute("SELECT count(*) FROM fetch_log").fetchone() == (1,)
 
 
 def test_migrations_create_contract_tables_once(tmp_path: Path) -> None:

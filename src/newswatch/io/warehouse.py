@@ -25,6 +25,39 @@ MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 WAL_CHECKPOINT_BYTES = 256 * 1024
 
 
+# Rows per row group of the tables newswatch writes (DuckDB's default: 122,880). DuckDB 1.5 rewrites
+# the whole last row group of a table with an index at every checkpoint (the primary keys of
+# `articles`, `pages`, `article_signatures`): with the default, a run's end checkpoint on a
+# 100,000-article warehouse rewrote ~100,000 article texts, 1.9-3.6 s and ~190 MB written however
+# few articles the run added. ROW_GROUP_SIZE is an ATTACH option, not stored in the file, so every
+# connection newswatch opens gives it (benchmarks/results/latest.md, Growth, has the figures).
+ROW_GROUP_ROWS = 4096
+RESERVED_ALIASES = {"memory", "system", "temp", "main"}
+
+
+def _attach(path: Path, *, read_only: bool, row_group_rows: int) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file, attached with `row_group_rows` and made the default
+    database under the name `duckdb <file>` gives it (the file's stem)."""
+    alias = path.stem if path.stem.lower() not in RESERVED_ALIASES else "warehouse"
+    options = f"ROW_GROUP_SIZE {int(row_group_rows)}" + (", READ_ONLY" if read_only else "")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(str(path))} AS {_identifier(alias)} ({options})")
+        con.execute(f"USE {_identifier(alias)}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def to_utc_naive(value: datetime | None) -> datetime | None:
     """DuckDB TIMESTAMP columns hold naive UTC; convert aware datetimes on the way in."""
     if value is None:
@@ -54,8 +87,10 @@ class Warehouse:
 
     def __init__(self, path: str | Path, *, lock_timeout: float = 60.0, hold_seconds: float = 10.0,
                  sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.path = Path(path)
+        self.row_group_rows = row_group_rows
         self.lock_timeout = lock_timeout
         self.hold_seconds = hold_seconds
         self._held: duckdb.DuckDBPyConnection | None = None
@@ -72,7 +107,7 @@ class Warehouse:
         delay = 0.1
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = _attach(self.path, read_only=read_only, row_group_rows=self.row_group_rows)
                 if not read_only:
                     # Closing the last connection would checkpoint, and a checkpoint rewrites every
                     # index: a cost that grows with the warehouse, paid per batch. Committed batches
