@@ -1,5 +1,6 @@
 """Benchmark: what a monitor run's write costs as the warehouse grows — its batch and its end checkpoint
-at 1k, 10k and 100k stored articles, with newswatch's row groups and with DuckDB's default ones."""
+at 1k, 10k and 100k stored articles, with newswatch's row groups and with DuckDB's default ones — and
+what a sequence of runs pays for end checkpoints under the run-end policy (`checkpoint_if_long`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from benchmarks.common import pseudo_words, synthetic_text
 RUN_ARTICLES = 50      # what one monitor run adds (a few dozen feeds, a few new articles each)
 BUILD_BATCH = 1000     # articles per transaction while the warehouse is filled
 ROUNDS = 3             # runs timed at each size
+SEQUENCE_RUNS = 10     # consecutive runs under each checkpoint policy
+BODY_BYTES = 48_000    # a stored page body (zlib of a real page: 48.9 kB on average over the corpus)
+OLD_WAL_LIMIT = 256 * 1024   # the run-end policy before 2026-12-03's fourth session: log size only
 DUCKDB_DEFAULT_ROWS = 122_880
 TEXT_WORDS = 450       # ~3 kB of text an article, as the corpus's news pages give
 
@@ -65,6 +69,45 @@ class _Articles:
             items.append(dedupe.DedupeItem(aid, digest, sig, ("9999", aid)))
             assigned.append(dedupe.StoryAssignment(aid, aid, None, None, "new"))
         return rows, items, assigned
+
+
+def _pages(lo: int, n: int) -> list[dict[str, Any]]:
+    """`n` stored pages with incompressible bodies of BODY_BYTES (what zlib output looks like)."""
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+    return [{"page_id": "p_" + hashlib.sha256(f"runwrite-page-{k}".encode()).hexdigest()[:32],
+             "url": f"https://bench.invalid/p/{k}", "source_id": "bench", "content_type": "text/html",
+             "http_status": 200, "raw": np.random.default_rng(k).bytes(BODY_BYTES), "fetched_at": now,
+             "status": "processed", "run_id": "bench"} for k in range(lo, lo + n)]
+
+
+def _sequence(path: Path, rows_per_group: int, arts: _Articles, start: int,
+              limit: int | None) -> dict[str, Any]:
+    """SEQUENCE_RUNS runs one after the other, each a Warehouse opened afresh: RUN_ARTICLES pages
+    stored with their bodies, their articles written, then `checkpoint_if_long(limit)` (None: the
+    current policy). Returns the end checkpoints' seconds, the runs' (open, writes, end), and how
+    many runs checkpointed at their end."""
+    from newswatch.io import records
+    from newswatch.io.warehouse import Warehouse
+
+    ends: list[float] = []
+    whole: list[float] = []
+    taken = 0
+    for r in range(SEQUENCE_RUNS):
+        lo = start + r * RUN_ARTICLES
+        begin = time.perf_counter()
+        wh = Warehouse(path, hold_seconds=3600, row_group_rows=rows_per_group)
+        with wh.held():
+            with wh.transaction() as con:
+                records.store_pages(con, _pages(lo, RUN_ARTICLES))
+            with wh.transaction() as con:
+                _write(con, arts, lo, RUN_ARTICLES)
+            t0 = time.perf_counter()
+            taken += wh.checkpoint_if_long(limit)
+            ends.append(time.perf_counter() - t0)
+        whole.append(time.perf_counter() - begin)
+    # The whole runs too: the writes include DuckDB's own automatic checkpoints (16 MB of log).
+    return {"end_s_total": round(sum(ends), 2), "checkpoints": taken, "runs": SEQUENCE_RUNS,
+            "end_s_max": round(max(ends), 3), "run_s_total": round(sum(whole), 2)}
 
 
 def _write(con: Any, arts: _Articles, lo: int, n: int) -> None:
@@ -126,6 +169,14 @@ def _variant(root: Path, rows_per_group: int, sizes: tuple[int, ...], rounds: in
             "written_mb": round(statistics.median(written), 1) if written else None,
             "file_mb": round(path.stat().st_size / 2**20, 1)}
     out["build_s"] = round(build_s, 1)
+    if rows_per_group != DUCKDB_DEFAULT_ROWS:
+        # The run-end policy over consecutive runs at the largest size: the old one (log size over
+        # 256 kB) then the current one, each from a checkpointed file.
+        out["sequence"] = {}
+        for name, limit, start in (("log over 256 kB (before)", OLD_WAL_LIMIT, 20_000_000),
+                                   ("current policy", None, 30_000_000)):
+            Warehouse(path, row_group_rows=rows_per_group).checkpoint_if_long(0)
+            out["sequence"][name] = _sequence(path, rows_per_group, arts, start, limit)
     path.unlink(missing_ok=True)
     return out
 

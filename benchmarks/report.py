@@ -308,6 +308,19 @@ def _runwrite(w: dict[str, Any] | None) -> list[str]:
             f"process passed to write calls (/proc/self/io). DuckDB 1.5 rewrites the whole last row group "
             f"of a table with an index at every checkpoint, so the row group size bounds what a run's "
             f"checkpoint rewrites. {files}.", ""]
+    seq = variants[0][1].get("sequence")
+    if seq:
+        size = list(variants[0][1]["sizes"])[-1]
+        out += [f"Run-end checkpoints over {next(iter(seq.values()))['runs']} consecutive runs at "
+                f"{int(size):,} stored articles, {variants[0][0]}'s row groups (each run: a fresh open, "
+                f"{w['run_articles']} pages stored with 48 kB bodies, their articles written, then "
+                f"`checkpoint_if_long`):", "",
+                "| run-end policy | checkpoints at a run's end | end checkpoints, total s | slowest run's end, s "
+                "| whole runs (open, writes with DuckDB's own checkpoints, end), total s |",
+                "|---|---|---|---|---|"]
+        out += [f"| {name} | {r['checkpoints']} of {r['runs']} | {r['end_s_total']} | {r['end_s_max']} "
+                f"| {r['run_s_total']} |" for name, r in seq.items()]
+        out.append("")
     return out
 
 

@@ -60,19 +60,23 @@ def test_a_monitor_run_over_many_feeds_opens_the_warehouse_a_few_times(
     assert logged == (2 * FEEDS,)
 
 
-@pytest.mark.parametrize("limit", [4096, 1 << 40])
+@pytest.mark.parametrize(("limit", "replay_s", "checkpoints"),
+                         [(4096, 1e9, True), (1 << 40, 0.0, True), (1 << 40, 1e9, False)])
 def test_a_run_that_leaves_a_long_write_ahead_log_checkpoints_at_its_end(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, replay_s: float,
+        checkpoints: bool) -> None:
     """Each open replays the log, so a run checkpoints at its end when the log is longer than
-    WAL_CHECKPOINT_BYTES (tiny here, then too large to reach: the control keeps its log)."""
+    WAL_CHECKPOINT_BYTES (tiny here), or when its first open took longer than REPLAY_CHECKPOINT_S
+    (0 here: any open); the control, with both out of reach, keeps its log."""
     from newswatch.io import warehouse
 
     monkeypatch.setattr(warehouse, "WAL_CHECKPOINT_BYTES", limit)
+    monkeypatch.setattr(warehouse, "REPLAY_CHECKPOINT_S", replay_s)
     sources, db = _project(tmp_path), tmp_path / "news.duckdb"
     summary = monitor(sources=str(sources), warehouse=str(db), workers=1)
     assert summary.counts["articles_new"] == FEEDS
     wal = Warehouse(db).wal_bytes()
-    assert (wal == 0) if limit == 4096 else (wal > 4096), wal
+    assert (wal == 0) if checkpoints else (wal > 4096), wal
     with duckdb.connect(str(db), read_only=True) as con:   # nothing lost either way
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (FEEDS,)
         assert con.execute("SELECT status FROM runs").fetchall() == [("ok",)]

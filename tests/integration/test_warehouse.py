@@ -123,6 +123,40 @@ def test_locked_by_another_process_gives_up_after_timeout(tmp_path: Path, mode: 
         holder.wait()
 
 
+def test_a_second_warehouse_in_the_same_process_waits_for_the_first(tmp_path: Path) -> None:
+    """Each connection attaches the file itself, and DuckDB lets a process attach a file once at a
+    time: a second Warehouse on the same file queues like a second process would, then writes."""
+    import threading
+
+    path = tmp_path / "w.duckdb"
+    first = Warehouse(path, hold_seconds=3600)
+    first.migrate()
+    second = Warehouse(path, lock_timeout=0.5)
+    with first.held():
+        with first.transaction() as con:
+            con.execute("INSERT INTO fetch_log (run_id, source_id, url, status, fetched_at) "
+                        "VALUES ('a', 's', 'u', 'ok', TIMESTAMP '2024-01-01')")
+        with pytest.raises(WarehouseLockedError) as err, second.transaction():
+            pass
+        assert "another connection of this process holds the warehouse" in str(err.value)
+        patient = Warehouse(path, lock_timeout=20)
+        done = threading.Event()
+
+        def write() -> None:
+            with patient.transaction() as con:
+                con.execute("INSERT INTO fetch_log (run_id, source_id, url, status, fetched_at) "
+                            "VALUES ('b', 's', 'u', 'ok', TIMESTAMP '2024-01-01')")
+            done.set()
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        assert not done.wait(0.5)   # queued behind the held connection
+    thread.join(20)
+    assert done.is_set()
+    with second.reader() as con:
+        assert con.execute("SELECT run_id FROM fetch_log ORDER BY 1").fetchall() == [("a",), ("b",)]
+
+
 def test_waits_for_a_short_lock_then_writes(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     Warehouse(path).migrate()
@@ -283,3 +317,15 @@ def test_id_lookups_bind_one_value_whatever_the_number_of_ids(tmp_path: Path) ->
             sys.meta_path.pop(0)
         counts.append(len(looked))
     assert counts[0] == counts[1], counts
+
+
+def test_connections_draw_no_progress_bar(tmp_path: Path) -> None:
+    """DuckDB draws a progress bar on the console for statements over 2 s (seen on checkpoints of a
+    100,000-article warehouse, in a redirected log): every connection newswatch opens turns it off,
+    so it never lands in a run's log or in `newswatch sql` output."""
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    with wh.transaction() as con:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    with wh.reader() as con:
+        assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

@@ -20,9 +20,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[3] / "warehouse" / "migrations
 MIGRATION_RE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 # Every open of the file replays the write-ahead log, and the replay grows with each commit since the
 # last checkpoint (~0.13 ms a small commit here: 1,200 of them made an open of a 20,000-article
-# warehouse take 0.15-0.17 s instead of 0.01-0.02 s). A run that leaves a longer log checkpoints at
-# its end: 0.16 s after 1,200 small commits on that warehouse, ~1 s after a backfill's last batches.
-WAL_CHECKPOINT_BYTES = 256 * 1024
+# warehouse take 0.15-0.17 s instead of 0.01-0.02 s). A checkpoint, on the other hand, rewrites the
+# parts of the `lsh_buckets` index that new articles touched, and their keys are random: at 100,000
+# articles it wrote ~300 MB in 1.5-2.3 s whether one run's articles were pending or sixteen runs'
+# (which an open replayed in 0.09 s). So a run checkpoints at its end only when the log is longer than
+# WAL_CHECKPOINT_BYTES (a few busy runs: page bodies are most of it), or when replaying it made the
+# run's first open slower than REPLAY_CHECKPOINT_S (many small commits, e.g. runs where every feed
+# answered 304). DuckDB's own automatic checkpoint, at 16 MB of log, stays as it is.
+WAL_CHECKPOINT_BYTES = 8 * 1024 * 1024
+REPLAY_CHECKPOINT_S = 0.1
 
 
 # Rows per row group of the tables newswatch writes (DuckDB's default: 122,880). DuckDB 1.5 rewrites
@@ -44,6 +50,9 @@ def _attach(path: Path, *, read_only: bool, row_group_rows: int) -> duckdb.DuckD
     try:
         con.execute(f"ATTACH {_literal(str(path))} AS {_identifier(alias)} ({options})")
         con.execute(f"USE {_identifier(alias)}")
+        # DuckDB draws a progress bar on the console for statements over 2 s (a checkpoint on a large
+        # warehouse): it would land in the middle of a run's log or `newswatch sql --format csv`.
+        con.execute("SET enable_progress_bar = false")
     except BaseException:
         con.close()
         raise
@@ -75,8 +84,11 @@ def from_utc_naive(value: datetime | None) -> datetime | None:
 
 
 def _is_lock_error(exc: Exception) -> bool:
+    """Another process holds the file, or (`unique file handle`) another connection of this one:
+    each connection attaches the file anew, and DuckDB lets one process attach it once at a time."""
     text = str(exc).lower()
-    return "lock" in text and ("conflicting" in text or "could not set" in text)
+    return ("lock" in text and ("conflicting" in text or "could not set" in text)) or (
+        "unique file handle conflict" in text)
 
 
 class Warehouse:
@@ -101,19 +113,23 @@ class Warehouse:
         # One writer per process at a time: tasks run in threads, and DuckDB would otherwise raise
         # write-write conflicts between two transactions of the same process.
         self._lock = threading.RLock()
+        self.first_open_s: float | None = None   # how long this object's first open took (log replay)
 
     def _open(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         deadline = self._monotonic() + self.lock_timeout
         delay = 0.1
         while True:
             try:
+                started = time.perf_counter()
                 con = _attach(self.path, read_only=read_only, row_group_rows=self.row_group_rows)
+                if self.first_open_s is None:
+                    self.first_open_s = time.perf_counter() - started
                 if not read_only:
                     # Closing the last connection would checkpoint, and a checkpoint rewrites every
                     # index: a cost that grows with the warehouse, paid per batch. Committed batches
                     # stay in the write-ahead log instead (durable, replayed by any reader, the duckdb
                     # CLI included) until DuckDB's automatic checkpoint at checkpoint_threshold or
-                    # the end of a run that left it longer than WAL_CHECKPOINT_BYTES.
+                    # the end of a run (checkpoint_if_long).
                     con.execute("PRAGMA disable_checkpoint_on_shutdown")
                     # A checkpoint's vacuum merges the small row groups a table without an index
                     # gets at each checkpoint (page_bodies: one per ~400 pages) and so rewrites the
@@ -122,14 +138,17 @@ class Warehouse:
                     # are not vacuumed by DuckDB 1.5 anyway.
                     con.execute("SET max_vacuum_tasks = 0")
                 return con
-            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            except (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException) as exc:
                 if not _is_lock_error(exc):
                     raise
                 if self._monotonic() >= deadline:
                     holder = re.search(r"PID (\d+)", str(exc))
-                    who = f" (held by PID {holder.group(1)})" if holder else ""
+                    who = ("another connection of this process holds the warehouse"
+                           if "unique file handle" in str(exc).lower() else
+                           "another process holds the warehouse"
+                           + (f" (held by PID {holder.group(1)})" if holder else ""))
                     raise WarehouseLockedError(
-                        f"{self.path}: another process holds the warehouse{who}; gave up after "
+                        f"{self.path}: {who}; gave up after "
                         f"{self.lock_timeout:g} s (--lock-timeout). Nothing was written; "
                         f"fetched work is kept for the next run.") from None
                 self._sleep(min(delay, max(0.0, deadline - self._monotonic())))
@@ -174,10 +193,13 @@ class Warehouse:
 
     def checkpoint_if_long(self, max_wal_bytes: int | None = None) -> bool:
         """CHECKPOINT when the write-ahead log has grown past `max_wal_bytes` (WAL_CHECKPOINT_BYTES),
-        so that the next opens (the next run's, `newswatch sql`, the duckdb CLI) do not replay it.
+        or when this object's first open, which replayed it, took longer than REPLAY_CHECKPOINT_S:
+        so that the next opens (the next run's, `newswatch sql`, the duckdb CLI) replay little.
         True when it did."""
         limit = WAL_CHECKPOINT_BYTES if max_wal_bytes is None else max_wal_bytes
-        if self.wal_bytes() <= limit:
+        wal = self.wal_bytes()
+        slow_replay = self.first_open_s is not None and self.first_open_s > REPLAY_CHECKPOINT_S
+        if wal == 0 or (wal <= limit and not slow_replay):
             return False
         with self.transaction() as con:
             con.execute("CHECKPOINT")
