@@ -144,7 +144,7 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
     connection, as a run's batches go (Warehouse.held); for reference, a connection per batch, and
     the inserts alone (automatic checkpoints deferred) followed by one CHECKPOINT timed apart."""
     from newswatch.io import records
-    from newswatch.io.warehouse import Warehouse
+    from newswatch.io.warehouse import ROW_GROUP_ROWS, Warehouse
 
     data = _article_rows(rows)
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,7 +182,7 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
     return {"timing": Timing(len(data), held), "batch": batch, "text_kb": round(text_kb, 1),
             "connection_per_batch": Timing(len(data), per_batch),
             "no_checkpoint": Timing(len(data), deferred),
-            "final_checkpoint_s": round(sorted(final)[len(final) // 2], 3)}
+            "final_checkpoint_s": round(sorted(final)[len(final) // 2], 3), "rows_per_group": ROW_GROUP_ROWS}
 
 
 def bench_store_pages(pages: PageSet, count: int, batch: int = STORE_BATCH) -> dict[str, Any]:

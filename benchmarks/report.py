@@ -216,7 +216,8 @@ def _deferred(a: dict[str, Any]) -> str:
     return (f" The inserts alone, DuckDB's automatic checkpoints deferred: {num(t.rate)} rows/s, then one "
             f"CHECKPOINT {a['final_checkpoint_s']:.2f} s: a checkpoint rewrites the last row group of a table "
             "with an index (`articles` has its primary key), so the checkpoints every 16 MB of log cost "
-            "more as the row group fills")
+            "more as the row group fills" + (f" (newswatch's row groups: {a['rows_per_group']:,} rows)"
+                                             if a.get("rows_per_group") else ""))
 
 
 def _stages(res: dict[str, Any]) -> list[str]:
