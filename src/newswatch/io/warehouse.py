@@ -35,8 +35,9 @@ REPLAY_CHECKPOINT_S = 0.1
 # the whole last row group of a table with an index at every checkpoint (the primary keys of
 # `articles`, `pages`, `article_signatures`): with the default, a run's end checkpoint on a
 # 100,000-article warehouse rewrote ~100,000 article texts and signatures, 1.8-3.8 s and ~180 MB
-# written however few articles the run added (with 4,096 rows: 0.1-0.4 s, ~8 MB). ROW_GROUP_SIZE is an ATTACH option, not stored in the file, so every
-# connection newswatch opens gives it (benchmarks/results/latest.md, Growth, has the figures).
+# written however few articles the run added (with 4,096 rows: 0.1-0.4 s, ~8 MB). ROW_GROUP_SIZE
+# is an ATTACH option, not stored in the file, so every connection newswatch opens gives it
+# (benchmarks/results/latest.md, Growth, has the figures).
 ROW_GROUP_ROWS = 4096
 RESERVED_ALIASES = {"memory", "system", "temp", "main"}
 
