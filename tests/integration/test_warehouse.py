@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from datetime import datetime
@@ -126,8 +127,6 @@ def test_locked_by_another_process_gives_up_after_timeout(tmp_path: Path, mode: 
 def test_a_second_warehouse_in_the_same_process_waits_for_the_first(tmp_path: Path) -> None:
     """Each connection attaches the file itself, and DuckDB lets a process attach a file once at a
     time: a second Warehouse on the same file queues like a second process would, then writes."""
-    import threading
-
     path = tmp_path / "w.duckdb"
     first = Warehouse(path, hold_seconds=3600)
     first.migrate()
