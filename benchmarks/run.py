@@ -19,7 +19,7 @@ if __package__ in (None, ""):   # run as a script (make bench): make the repo ro
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import report
-from benchmarks.common import REPO, Timing, load_pages, machine
+from benchmarks.common import REPO, TUNED, Timing, load_pages, machine
 
 SECTIONS = ("throughput", "stages", "growth", "idle")
 FULL_BACKFILL = 100_000
@@ -93,14 +93,18 @@ def main(argv: list[str] | None = None) -> int:
 
         _log("the limit (bare trafilatura), end to end with 1 and 2 workers and newspaper4k, in rounds")
         limit_pass, limit_meta = bench_limit.prepare(pages)
+        tuned_pass, _ = bench_limit.prepare(pages, lookup="newswatch")
         paper = bench_newspaper.Session(pages)
         try:
             others = {"newspaper4k": paper.once} if paper.ok else {}
+            others[TUNED] = tuned_pass
             res["e2e"] = bench_e2e.run(pages, repeats=repeats, limit=limit_pass, others=others)
         finally:
             res["newspaper"] = paper.close()
         res["limit"] = {**limit_meta, "timing": Timing(limit_meta["items"], res["e2e"].pop("limit_s"))}
-        _log(f"  the limit: {res['limit']['timing'].rate:.1f} docs/s")
+        res["tuned"] = {"timing": Timing(limit_meta["items"], res["e2e"]["others_s"].pop(TUNED))}
+        _log(f"  the limit: {res['limit']['timing'].rate:.1f} docs/s; with the C lookup "
+             f"{res['tuned']['timing'].rate:.1f}")
         for w, row in res["e2e"]["workers"].items():
             _log(f"  {w} worker(s): {row['timing'].rate:.1f} docs/s; x limit by round {row['round_ratios']}; "
                  f"x newspaper4k by round {row['vs_others'].get('newspaper4k')}")
