@@ -16,7 +16,7 @@ from benchmarks.common import CORPUS, REPO, WARMUP, Page, PageSet, Timing, pseud
 
 APPEND_ROWS = 20_000
 APPEND_BATCH = 500
-STORE_PAGES = 20_000   # ~700 MB of zlib page bodies at the corpus' sizes
+STORE_PAGES = 20_000   # ~850 MB of stored (zstd) page bodies at the corpus' sizes
 STORE_BATCH = 200      # pages per batch, as runner.INGEST_BATCH
 
 
@@ -187,15 +187,14 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
 
 def bench_store_pages(pages: PageSet, count: int, batch: int = STORE_BATCH) -> dict[str, Any]:
     """What a run writes per batch of pages, with real page sizes: records.store_pages (pages and
-    their zlib bodies: the corpus pages, cycled under new ids), pending_pages, mark_pages, each in a
+    their stored bodies: the corpus pages, cycled under new ids), pending_pages, mark_pages, each in a
     transaction on a held connection, `count` pages into one file. Reports pages/s and the batch time
     early and late, which shows whether storing gets slower as the warehouse grows."""
-    import zlib
-
+    from newswatch.core.rawpage import pack
     from newswatch.io import records
     from newswatch.io.warehouse import Warehouse
 
-    bodies = [zlib.compress(p.data, 3) for p in pages.pages]
+    bodies = [pack(p.data) for p in pages.pages]
     start = datetime(2024, 1, 1, tzinfo=UTC)
     times: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

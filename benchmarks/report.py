@@ -215,7 +215,7 @@ def stage_rows(res: dict[str, Any]) -> list[tuple[str, str, float, float | None,
     if sp:
         rows.append(("page store (`records.store_pages` + `pending_pages` + `mark_pages`)", "pages/s",
                      sp["timing"].rate, sp["timing"].median_s,
-                     f"{sp['timing'].items:,} pages with real bodies ({sp['body_kb']} kB zlib each, "
+                     f"{sp['timing'].items:,} pages with real bodies ({sp['body_kb']} kB zstd each, "
                      f"{sp['body_mb']:,} MB) into one file, batches of {sp['batch']} on a held connection: "
                      f"a batch took {sp['first_batches_s']:.3f} s in the first tenth, {sp['last_batches_s']:.3f} s "
                      f"in the last (max {sp['max_batch_s']:.2f} s); file {sp['file_mb']:,} MB"))

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from newswatch.core.rawpage import pack
 from newswatch.pipeline import collect, runner
 from newswatch.pipeline.process import SMALL_BATCH, page_processor, process_page
 
@@ -79,9 +80,12 @@ def test_the_run_process_and_the_pool_share_a_batch_with_the_same_results() -> N
     pages = [{"page_id": f"p{n:03d}", "url": f"https://news.invalid/{n}", "final_url": None, "source_id": "s",
               "content_type": "text/html", "feed_title": f"Report {n}", "feed_published_at": when,
               "language_hint": None, "fetched_at": when,
-              "raw": zlib.compress((PAGE.format(n=n) * (1 + n % 4)).encode())} for n in range(SMALL_BATCH + 10)]
+              "raw": _stored((PAGE.format(n=n) * (1 + n % 4)).encode(), n)} for n in range(SMALL_BATCH + 10)]
     pages.append({**pages[0], "page_id": "broken", "raw": b"not zlib"})
     expected = [_comparable(process_page(p)) for p in pages]
+    # zstd and zlib bodies all give articles; only the broken body is an error
+    assert [e[0] for e in expected if e[1] is not None] == ["broken"]
+    assert str(expected[-1][1]).startswith("unreadable page: neither zstd nor zlib")
     with page_processor(3) as proc:
         assert [_comparable(r) for r in proc(pages)] == expected   # cold: the workers are warming up
         deadline = time.monotonic() + 120
@@ -96,7 +100,12 @@ def _pages(count: int, prefix: str) -> list[dict[str, object]]:
     return [{"page_id": f"{prefix}{n:03d}", "url": f"https://news.invalid/{prefix}/{n}", "final_url": None,
              "source_id": "s", "content_type": "text/html", "feed_title": f"Report {n}", "feed_published_at": when,
              "language_hint": None, "fetched_at": when,
-             "raw": zlib.compress((PAGE.format(n=n) * (1 + n % 3)).encode())} for n in range(count)]
+             "raw": _stored((PAGE.format(n=n) * (1 + n % 3)).encode(), n)} for n in range(count)]
+
+
+def _stored(body: bytes, n: int) -> bytes:
+    """Bodies as a run stores them (zstd), every third as an older warehouse did (zlib)."""
+    return zlib.compress(body, 3) if n % 3 == 0 else pack(body)
 
 
 @pytest.mark.slow

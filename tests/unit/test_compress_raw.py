@@ -1,5 +1,5 @@
-"""Raw pages are stored as zlib streams of exactly their bytes, in order, whether compressed in one
-thread or two."""
+"""Raw pages are stored as zstd frames of exactly their bytes, in order, whether compressed in one
+thread or two; bodies stored as zlib before zstd still read back; anything else is a one-line error."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import random
 import zlib
 
 import pytest
+import zstandard
 
-from newswatch.pipeline.collect import PARALLEL_BYTES, RAW_LEVEL, compress_raw
+from newswatch.core.rawpage import LEVEL, ZSTD_MAGIC, pack, unpack
+from newswatch.pipeline.collect import PARALLEL_BYTES, compress_raw
 
 
 def _bodies(count: int, size: int) -> list[bytes]:
@@ -23,5 +25,28 @@ def test_each_body_round_trips_in_order(count: int, size: int, threaded: bool) -
     bodies = _bodies(count, size)
     assert (count > 1 and sum(map(len, bodies)) >= PARALLEL_BYTES) is threaded   # the case tests that path
     packed = compress_raw(bodies)
-    assert [zlib.decompress(p) for p in packed] == bodies
-    assert packed == [zlib.compress(b, RAW_LEVEL) for b in bodies]   # the same stream, one thread or two
+    assert [unpack(p) for p in packed] == bodies
+    assert all(p[:4] == ZSTD_MAGIC for p in packed)
+    # zstd's own decoder reads them, and they are the same frames, one thread or two
+    assert [zstandard.ZstdDecompressor().decompress(p) for p in packed] == bodies
+    assert packed == [zstandard.ZstdCompressor(level=LEVEL).compress(b) for b in bodies]
+
+
+def test_bodies_stored_as_zlib_before_still_read_back() -> None:
+    body = _bodies(1, 50_000)[0]
+    assert unpack(zlib.compress(body, 3)) == body
+    assert unpack(pack(body)) == body
+
+
+@pytest.mark.parametrize("raw", [b"not a page", b"", ZSTD_MAGIC + b"\x00\x01", b"x\x9c\x01\x02"],
+                         ids=["garbage", "empty", "cut-zstd", "cut-zlib"])
+def test_an_unreadable_body_is_a_one_line_value_error(raw: bytes) -> None:
+    with pytest.raises(ValueError) as err:
+        unpack(raw)
+    assert "\n" not in str(err.value) and ("zstd" in str(err.value) or "zlib" in str(err.value))
+
+
+def test_a_cut_frame_is_an_error_not_a_short_page() -> None:
+    packed = pack(_bodies(1, 100_000)[0])
+    with pytest.raises(ValueError):
+        unpack(packed[: len(packed) // 2])

@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +27,7 @@ from newswatch.core.dedupe import article_id, canonical_url, fingerprint, pick_c
 from newswatch.core.extract import extract, warm_up_extraction
 from newswatch.core.language import detect_language
 from newswatch.core.meetings import Watch, detect, load_watch
+from newswatch.core.rawpage import unpack
 from newswatch.errors import NewswatchError
 from newswatch.models import Detection, MeetingInput
 
@@ -53,11 +53,11 @@ def choose_canonical(link: str, final_url: str | None, page_canonical: str | Non
 def process_page(page: dict[str, Any]) -> dict[str, Any]:
     """One stored page -> an article row (plus signature and detection), or a failure reason."""
     try:
-        raw = zlib.decompress(page["raw"])
+        raw = unpack(page["raw"])
         ex = extract(raw, url=page.get("final_url") or page["url"], content_type=page.get("content_type"))
     except NewswatchError as exc:
         return {"page_id": page["page_id"], "error": str(exc)}
-    except (zlib.error, ValueError) as exc:
+    except ValueError as exc:
         return {"page_id": page["page_id"], "error": f"unreadable page: {exc}"}
     canonical = choose_canonical(page["url"], page.get("final_url"), ex.canonical_url)
     aid = article_id(canonical)
