@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ FIELDS = ("text", "title", "author", "date", "sitename", "url", "description", "
           "license", "comments", "hostname", "fingerprint")
 
 
-@pytest.fixture
+@contextmanager
 def stock_lookup() -> Iterator[None]:
-    """trafilatura's parser with lxml.html's own (Python) lookup, for the length of a test."""
-    set_element_lookup(lxml.html.HtmlElementClassLookup())
+    """trafilatura's parser with lxml.html's own (Python) lookup, then newswatch's C lookup again."""
+    assert set_element_lookup(lxml.html.HtmlElementClassLookup())
     try:
         yield
     finally:
@@ -37,11 +38,8 @@ def _fields(html: str, url: str) -> tuple[Any, ...]:
 
 def _both(html: str, url: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     fast = _fields(html, url)
-    set_element_lookup(lxml.html.HtmlElementClassLookup())
-    try:
+    with stock_lookup():
         stock = _fields(html, url)
-    finally:
-        set_element_lookup(C_LOOKUP)
     return fast, stock
 
 
@@ -52,10 +50,11 @@ def test_trafilatura_parses_with_the_c_lookup() -> None:
     assert isinstance(tree.find(".//p"), lxml.html.HtmlElement)
 
 
-def test_the_stock_lookup_gives_form_classes(stock_lookup: None) -> None:
+def test_the_stock_lookup_gives_form_classes() -> None:
     """The control: with lxml.html's lookup back, a <form> is a FormElement (so the test above can fail)."""
-    tree = load_html("<html><body><form action='/x'><input name='q'></form><p>text</p></body></html>")
-    assert type(tree.find(".//form")) is lxml.html.FormElement
+    with stock_lookup():   # lxml picks an element's class when it hands the element to Python
+        tree = load_html("<html><body><form action='/x'><input name='q'></form><p>text</p></body></html>")
+        assert type(tree.find(".//form")) is lxml.html.FormElement
 
 
 @pytest.mark.parametrize("page", SEED_PAGES, ids=lambda p: p.stem)
