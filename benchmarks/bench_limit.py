@@ -2,8 +2,8 @@
 
 The options are not copied here: they are captured from core/extract.py itself, by calling
 extract() once with trafilatura's function swapped for a recorder, so the two cannot drift apart.
-The limit is stock trafilatura: its parser keeps lxml.html's own element class lookup while it is
-timed, not the C lookup newswatch gives it; `prepare(..., lookup="newswatch")` times the latter."""
+The limit is stock trafilatura: while it is timed, trafilatura is as installed, without the tuning
+newswatch gives it (core/tuning.py); `prepare(..., tuning="newswatch")` times the latter."""
 
 from __future__ import annotations
 
@@ -43,19 +43,16 @@ def extract_call() -> tuple[Any, dict[str, Any]]:
     return real, seen
 
 
-def prepare(pages: PageSet, lookup: str = "stock") -> tuple[Callable[[], float], dict[str, Any]]:
+def prepare(pages: PageSet, tuning: str = "stock") -> tuple[Callable[[], float], dict[str, Any]]:
     """(one timed pass over the pages -> seconds, what the report says about the limit).
 
     trafilatura gets the page already decoded to str (by core.extract.decode_html, outside the
     timing), exactly what our extract() hands it: the limit is pure trafilatura work, so the bar is
     as high as it can be. The first pass is preceded by an untimed warm-up on WARMUP pages.
-    `lookup`: "stock" times trafilatura as installed (lxml.html's element class lookup, in Python);
-    "newswatch" with the C lookup core/extract.py sets. The process's setting is restored after."""
-    import lxml.html
-
-    from newswatch.core.extract import C_LOOKUP, decode_html, set_element_lookup
-
-    chosen = C_LOOKUP if lookup == "newswatch" else lxml.html.HtmlElementClassLookup()
+    `tuning`: "stock" times trafilatura as installed; "newswatch" with the tuning core/tuning.py gives
+    it (a C element class lookup, no search for unused metadata). The process is tuned again after."""
+    from newswatch.core import tuning as tune
+    from newswatch.core.extract import decode_html
 
     func, options = extract_call()
     inputs = [(decode_html(p.data, "text/html"), p.url or f"https://bench.invalid/{p.name}.html")
@@ -63,7 +60,7 @@ def prepare(pages: PageSet, lookup: str = "stock") -> tuple[Callable[[], float],
     shown = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))
     meta: dict[str, Any] = {"empty": 0, "options": shown, "items": len(inputs),
                             "call": f"trafilatura.{func.__name__}(html_str, url=..., **options)",
-                            "lookup": lookup}
+                            "tuning": tuning}
 
     def once(items: list[tuple[str, str]] = inputs) -> None:
         meta["empty"] = 0
@@ -77,7 +74,7 @@ def prepare(pages: PageSet, lookup: str = "stock") -> tuple[Callable[[], float],
     warm = [False]
 
     def timed() -> float:
-        set_element_lookup(chosen)
+        tune.apply(tuning == "newswatch")
         try:
             if not warm[0]:
                 once(inputs[:WARMUP])
@@ -86,7 +83,7 @@ def prepare(pages: PageSet, lookup: str = "stock") -> tuple[Callable[[], float],
             once()
             return time.perf_counter() - t0
         finally:
-            set_element_lookup(C_LOOKUP)
+            tune.apply(True)
 
     return timed, meta
 

@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / ".." / "shared" / "corpus"
 SEED_PAGES = REPO / "seeds" / "pages"
 WARMUP = 10        # pages run once, untimed, before a timed extraction loop
-# The round step that times trafilatura with the C element lookup core/extract.py gives its parser.
-TUNED = "trafilatura (C lookup)"
+# The round step that times trafilatura with the tuning newswatch gives it (core/tuning.py).
+TUNED = "trafilatura (tuned)"
 VERSIONED = ("trafilatura", "duckdb", "prefect", "newspaper4k", "langdetect", "feedparser", "lxml")
 
 

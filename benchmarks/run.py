@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
         _log("the limit (bare trafilatura), end to end with 1 and 2 workers and newspaper4k, in rounds")
         limit_pass, limit_meta = bench_limit.prepare(pages)
-        tuned_pass, _ = bench_limit.prepare(pages, lookup="newswatch")
+        tuned_pass, _ = bench_limit.prepare(pages, tuning="newswatch")
         paper = bench_newspaper.Session(pages)
         try:
             others = {"newspaper4k": paper.once} if paper.ok else {}
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             res["newspaper"] = paper.close()
         res["limit"] = {**limit_meta, "timing": Timing(limit_meta["items"], res["e2e"].pop("limit_s"))}
         res["tuned"] = {"timing": Timing(limit_meta["items"], res["e2e"]["others_s"].pop(TUNED))}
-        _log(f"  the limit: {res['limit']['timing'].rate:.1f} docs/s; with the C lookup "
+        _log(f"  the limit: {res['limit']['timing'].rate:.1f} docs/s; tuned "
              f"{res['tuned']['timing'].rate:.1f}")
         for w, row in res["e2e"]["workers"].items():
             _log(f"  {w} worker(s): {row['timing'].rate:.1f} docs/s; x limit by round {row['round_ratios']}; "

@@ -25,9 +25,9 @@ def test_smoke_bench_writes_every_section(tmp_path: Path) -> None:
     # Every measured section produced figures, and the only section left out is the Prefect idle part.
     assert set(data["skipped"]) == {"idle"}
     assert data["e2e"]["workers"]["1"]["counts"]["pages_stored"] == data["pages"]["count"]
-    # The limit is stock trafilatura; trafilatura with newswatch's C lookup is timed beside it.
-    assert data["limit"]["lookup"] == "stock" and data["tuned"]["timing"]["runs_s"]
-    assert "trafilatura alone with newswatch's C element lookup" in text
+    # The limit is stock trafilatura; trafilatura with newswatch's tuning is timed beside it.
+    assert data["limit"]["tuning"] == "stock" and data["tuned"]["timing"]["runs_s"]
+    assert "trafilatura alone with newswatch's tuning" in text
     assert data["backfill"]["ok"], data["backfill"]
     assert data["backfill"]["stored"] == run.SMOKE_BACKFILL
     written = data["runwrite"]["variants"]

@@ -13,12 +13,10 @@ from urllib.parse import urlsplit
 from charset_normalizer import from_bytes
 from htmldate import extractors as htmldate_extractors
 from htmldate import find_date
-from lxml import etree
-from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura import bare_extraction
-from trafilatura import utils as trafilatura_utils
 from trafilatura.settings import Document
 
+from newswatch.core import tuning
 from newswatch.core.clean import clean_text
 from newswatch.errors import ExtractionError
 from newswatch.models import Extracted
@@ -246,26 +244,8 @@ def _date_parser() -> DateDataParser:
 htmldate_extractors.get_external_parser = _date_parser
 
 
-# trafilatura parses each page with lxml.html's HTMLParser, whose element class lookup is a Python
-# method that lxml calls for every element handed to Python (~5,900 a page on the corpus's news
-# pages). The same classes looked up in C cost 5.3-5.7 % less CPU per page (measured page by page,
-# interleaved), and the corpus's 342 real pages give the same text and metadata. The one difference: form
-# controls are plain HtmlElement, not FormElement or InputElement, whose extra methods trafilatura,
-# htmldate and justext never call. Only trafilatura's own parser is set: lxml.html's is left alone.
-C_LOOKUP = etree.ElementDefaultClassLookup(element=HtmlElement, comment=HtmlComment,
-                                           pi=HtmlProcessingInstruction, entity=HtmlEntity)
-
-
-def set_element_lookup(lookup: etree.ElementClassLookup = C_LOOKUP) -> bool:
-    """Give trafilatura's HTML parser this element class lookup; False when trafilatura has none."""
-    parser = getattr(trafilatura_utils, "HTML_PARSER", None)
-    if not isinstance(parser, etree.HTMLParser):
-        return False
-    parser.set_element_class_lookup(lookup)
-    return True
-
-
-set_element_lookup()
+# trafilatura as newswatch runs it: the same output for what newswatch keeps, less CPU (core/tuning.py).
+tuning.apply()
 
 
 def warm_up_extraction() -> None:

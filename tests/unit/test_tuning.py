@@ -1,0 +1,88 @@
+"""core/tuning.py speeds trafilatura up: each part must be in use, and none may change a field newswatch
+keeps (seed pages always, the corpus's real pages when present)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from newswatch.core import tuning
+from newswatch.core.extract import decode_html, extract
+
+SEED_PAGES = sorted((Path(__file__).resolve().parents[2] / "seeds" / "pages").glob("*.html"))
+FORM = "<html><body><form action='/x'><input name='q'></form><p>text</p></body></html>"
+# Every field of trafilatura's Document that newswatch reads, and the ones it does not read but that
+# the tuning leaves alone (a change in any of them would mean the tuning reached further than meant).
+KEPT = ("text", "title", "author", "date", "sitename", "url", "description", "hostname", "comments",
+        "fingerprint", "image", "pagetype")
+# Categories on a page (a category link and a tag link) and a Creative Commons license link.
+LABELLED = ("<html><head><title>A story</title></head><body><article><p>" + "Text of the story. " * 20
+            + "</p><div class='entry-meta'><a href='/category/politics/'>Politics</a></div>"
+            "<div class='tags'><a href='/tags/iraq/'>Iraq</a></div></article>"
+            "<footer><a rel='license' href='https://creativecommons.org/licenses/by/4.0/'>CC BY</a>"
+            "</footer></body></html>")
+
+
+def _doc(html: str, url: str) -> Any:
+    return bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+
+
+def _fields(html: str, url: str) -> tuple[Any, ...]:
+    doc = _doc(html, url)
+    return tuple(getattr(doc, f, None) for f in KEPT) if doc is not None else ()
+
+
+def _both(html: str, url: str) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    tuned = _fields(html, url)
+    with tuning.stock():
+        stock = _fields(html, url)
+    return tuned, stock
+
+
+def test_every_part_is_found_and_in_use() -> None:
+    assert tuning.apply()   # the pinned trafilatura has every part the tuning sets
+    form = load_html(FORM).find(".//form")
+    assert type(form) is lxml.html.HtmlElement            # the C lookup: not lxml.html.FormElement
+    doc = _doc(LABELLED, "https://example.org/story")
+    assert doc is not None and "Text of the story." in doc.text
+    assert (doc.categories, doc.tags, doc.license) == ([], [], None)
+
+
+def test_stock_trafilatura_inside_the_block() -> None:
+    """The control (so the test above can fail): as installed, a <form> is a FormElement and the labelled
+    page's categories, tags and license are found; after the block, the tuning is back."""
+    with tuning.stock():   # lxml picks an element's class when it hands the element to Python
+        assert type(load_html(FORM).find(".//form")) is lxml.html.FormElement
+        doc = _doc(LABELLED, "https://example.org/story")
+        assert doc.categories == ["Politics"] and doc.tags == ["Iraq"]
+        assert doc.license == "CC BY 4.0"
+    assert type(load_html(FORM).find(".//form")) is lxml.html.HtmlElement
+    assert _doc(LABELLED, "https://example.org/story").tags == []
+
+
+@pytest.mark.parametrize("page", SEED_PAGES, ids=lambda p: p.stem)
+def test_seed_extraction_keeps_every_field(page: Path) -> None:
+    html = decode_html(page.read_bytes(), "text/html")
+    tuned, stock = _both(html, f"https://seed.invalid/{page.name}")
+    assert tuned and tuned == stock
+    assert extract(html, url=f"https://seed.invalid/{page.name}").text   # and our extract() still works
+
+
+@pytest.mark.slow
+def test_corpus_extraction_keeps_every_field(corpus: Path) -> None:
+    rows = [r for r in json.loads((corpus / "html" / "manifest.json").read_text(encoding="utf-8"))
+            if r["kind"] == "real-page"]
+    differ = []
+    for row in rows:
+        html = decode_html((corpus / row["path"]).read_bytes(), "text/html")
+        tuned, stock = _both(html, row.get("url") or f"https://corpus.invalid/{row['path']}")
+        if tuned != stock:
+            differ.append(row["path"])
+    print(f"tuned trafilatura: {len(rows) - len(differ)} of {len(rows)} real corpus pages keep every field")
+    assert not differ
