@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,11 +78,10 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
                     on_batch: Callable[[int], None] | None = None, feed: Callable[[], bool] | None = None) -> None:
     """Turn every pending page into articles/events, batch by batch, until none is left.
 
-    Pipelined: the next batch goes to the worker pool before the last one is written, and a thread
-    writes it while this process extracts alongside the workers (DuckDB lets go of the GIL while it
-    works). `feed()`, when given, stores more pages (a streamed backfill's next chunk) and says
-    whether it did; it is called while the workers extract (after the write, whose transaction it
-    waits for), and again whenever nothing is pending, until it returns False."""
+    Pipelined: the next batch goes to the worker pool before this process writes the last one, so
+    the spawned workers extract while the run writes. `feed()`, when given, stores more pages (a
+    streamed backfill's next chunk) and says whether it did; it is called while the workers extract,
+    and again whenever nothing is pending, until it returns False."""
     if reprocess:
         with ctx.warehouse.transaction() as con:
             records.reset_pages_for_reprocess(con)
@@ -92,41 +89,32 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
     if run is None:   # one warm pool for the whole run, closed by finish_run
         run = ctx.processor = PageProcessor(ctx.workers)
     fed = feed is not None
-    # The executor is the inner block: leaving it waits for a write in flight, even on an error.
-    with ctx.warehouse.held(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="newswatch-write") as writer:
+    with ctx.warehouse.held():
         done: tuple[list[str], list[dict[str, Any]]] | None = None   # (page ids, results): not yet written
         while True:
             with ctx.warehouse.transaction() as con:   # still pending until written, so left out
                 batch = records.pending_pages(con, batch_size, done[0] if done else ())
             handle = run.submit(batch) if batch else None
-            written: Future[None] | None = None
             if done is not None:
-                # The thread gives the connection up after the write, as the pause below would.
-                written = writer.submit(copy_context().run, _write, ctx, done[1], reprocess, on_batch, True)
+                _write(ctx, done[1], reprocess, on_batch)
                 done = None
             if fed and feed is not None:
                 ctx.warehouse.pause()   # reading files or fetching URLs needs no warehouse
                 fed = feed()
             if handle is None:
-                if written is not None:
-                    written.result()
                 if fed:
                     continue
                 break
-            if written is None:
-                ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
-            results = run.results(handle)
-            if written is not None:
-                written.result()   # raises what the write raised
-            done = ([p["page_id"] for p in batch], results)
+            ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
+            done = ([p["page_id"] for p in batch], run.results(handle))
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
 
 
 def _write(ctx: RunContext, results: list[dict[str, Any]], reprocess: bool,
-           on_batch: Callable[[int], None] | None, pause: bool = False) -> None:
-    """Store one processed batch and count it; then give the warehouse up if held long (`pause`)."""
+           on_batch: Callable[[int], None] | None) -> None:
+    """Store one processed batch and count it."""
     outcome = store_batch(ctx, results, reprocess=reprocess)
     checkpoint("batch-committed")
     # A reprocess rewrites stored articles: they are not new, and the summary says so.
@@ -136,8 +124,6 @@ def _write(ctx: RunContext, results: list[dict[str, Any]], reprocess: bool,
     ctx.counts["pages_failed"] += outcome.failed
     if on_batch is not None:
         on_batch(len(results))
-    if pause:
-        ctx.warehouse.pause()
 
 
 INGEST_BATCH = 200   # saved pages or URLs stored, then processed, per step of a streamed backfill
