@@ -86,3 +86,68 @@ def test_corpus_extraction_keeps_every_field(corpus: Path) -> None:
             differ.append(row["path"])
     print(f"tuned trafilatura: {len(rows) - len(differ)} of {len(rows)} real corpus pages keep every field")
     assert not differ
+
+
+def test_re_test_terms_are_guarded_by_their_attribute() -> None:
+    """Part 3: every re:test XPath trafilatura's modules hold is the guarded one, and stock() restores
+    the originals (the very objects)."""
+    import trafilatura.settings
+    import trafilatura.xpaths
+
+    assert tuning.apply()
+    pairs = list(tuning._GUARDED.values())
+    assert pairs and all("(@" in guarded.path and guarded.path != stock.path for stock, guarded in pairs)
+    in_use = {id(guarded) for _, guarded in pairs}
+    assert id(trafilatura.settings.BASIC_CLEAN_XPATH) in in_use
+    assert all(id(x) in in_use for x in trafilatura.xpaths.AUTHOR_XPATHS if "re:test" in x.path)
+    originals = {id(stock) for stock, _ in pairs}
+    with tuning.stock():
+        assert id(trafilatura.settings.BASIC_CLEAN_XPATH) in originals
+        assert all(id(x) in originals for x in trafilatura.xpaths.AUTHOR_XPATHS if "re:test" in x.path)
+    assert id(trafilatura.settings.BASIC_CLEAN_XPATH) in in_use
+
+
+def test_guard_rewrites_a_term_only_when_an_absent_attribute_fails() -> None:
+    term = "re:test(@class, 'cookie[-_]?banner', 'i')"
+    assert tuning.guard(f"//*[{term}]") == f"//*[((@class) and {term})]"
+    assert tuning.guard("//*[re:test(@id|@class, '^comment')]") == \
+        "//*[((@id|@class) and re:test(@id|@class, '^comment'))]"
+    # A pattern that matches "" would select elements without the attribute: left as it is.
+    assert tuning.guard("//*[re:test(@class, 'x?')]") == "//*[re:test(@class, 'x?')]"
+
+
+def test_a_guarded_expression_selects_the_same_elements() -> None:
+    """Elements without the attribute, with it empty, matching in either case, and not matching."""
+    tree = lxml.html.fromstring(
+        "<html><body><div>a</div><div class=''>b</div><div class='Cookie-Banner'>c</div><div id=''>d</div>"
+        "<div id='cookiebot'>e</div><div class='x' id='onetrust-x'>f</div><p class='story'>g</p>"
+        "<span class='COOKIE_NOTICE' id='z'>h</span></body></html>")
+    for stock, guarded in tuning._GUARDED.values():
+        assert [e.text for e in guarded(tree)] == [e.text for e in stock(tree)], stock.path[:80]
+    stock, guarded = next(p for p in tuning._GUARDED.values() if "cookie" in p[0].path)
+    assert [e.text for e in guarded(tree)] == [e.text for e in stock(tree)] == ["c", "e", "f", "h"]
+
+
+def _same_selections(html: str) -> list[str]:
+    """The stock expressions whose guarded ones select other elements (or in another order) on a page."""
+    tree = load_html(html)
+    differ = []
+    for stock, guarded in tuning._GUARDED.values():
+        before, after = stock(tree), guarded(tree)   # both lists held: lxml gives each element one proxy
+        if len(before) != len(after) or any(a is not b for a, b in zip(before, after, strict=True)):
+            differ.append(stock.path[:60])
+    return differ
+
+
+@pytest.mark.parametrize("page", SEED_PAGES, ids=lambda p: p.stem)
+def test_guarded_expressions_select_the_same_on_seeds(page: Path) -> None:
+    assert _same_selections(decode_html(page.read_bytes(), "text/html")) == []
+
+
+@pytest.mark.slow
+def test_guarded_expressions_select_the_same_on_the_corpus(corpus: Path) -> None:
+    rows = [r for r in json.loads((corpus / "html" / "manifest.json").read_text(encoding="utf-8"))]
+    differ = {r["path"]: d for r in rows
+              if (d := _same_selections(decode_html((corpus / r["path"]).read_bytes(), "text/html")))}
+    print(f"guarded XPath: {len(rows) - len(differ)} of {len(rows)} corpus pages, same elements selected")
+    assert not differ
