@@ -146,7 +146,7 @@ def test_guarded_expressions_select_the_same_on_seeds(page: Path) -> None:
 
 @pytest.mark.slow
 def test_guarded_expressions_select_the_same_on_the_corpus(corpus: Path) -> None:
-    rows = [r for r in json.loads((corpus / "html" / "manifest.json").read_text(encoding="utf-8"))]
+    rows = json.loads((corpus / "html" / "manifest.json").read_text(encoding="utf-8"))
     differ = {r["path"]: d for r in rows
               if (d := _same_selections(decode_html((corpus / r["path"]).read_bytes(), "text/html")))}
     print(f"guarded XPath: {len(rows) - len(differ)} of {len(rows)} corpus pages, same elements selected")
