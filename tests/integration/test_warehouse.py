@@ -8,9 +8,10 @@ import sys
 import threading
 import time
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from newswatch.errors import WarehouseLockedError
@@ -328,3 +329,44 @@ def test_connections_draw_no_progress_bar(tmp_path: Path) -> None:
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
     with wh.reader() as con:
         assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
+def _article(aid: str, **fields: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "article_id": aid, "url": f"https://example.org/{aid}", "canonical_url": f"https://example.org/{aid}",
+        "source_id": "s", "title": aid, "published_at": None, "fetched_at": datetime(2024, 5, 1, 12, 0),
+        "language": "en", "language_confidence": 0.9, "text": f"text of {aid}", "content_hash": aid}
+    row.update(fields)
+    return row
+
+
+def test_times_are_stored_as_naive_utc_whatever_the_session_zone(tmp_path: Path) -> None:
+    tehran = timezone(timedelta(hours=3, minutes=30))
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    rows = [_article("a1", published_at=datetime(2023, 2, 14, 10, 0, tzinfo=tehran),
+                     fetched_at=datetime(2023, 2, 14, 9, 0, tzinfo=UTC)),
+            _article("a2", published_at=datetime(2023, 2, 14, 10, 0)),   # naive: already UTC
+            _article("a3")]
+    with wh.transaction() as con:
+        con.execute("SET TimeZone = 'America/New_York'")   # must not matter
+        assert records.insert_articles(con, rows) == 3
+    with wh.reader() as con:
+        got = con.execute("SELECT article_id, published_at, fetched_at FROM articles ORDER BY 1").fetchall()
+    assert got == [("a1", datetime(2023, 2, 14, 6, 30), datetime(2023, 2, 14, 9, 0)),
+                   ("a2", datetime(2023, 2, 14, 10, 0), datetime(2024, 5, 1, 12, 0)),
+                   ("a3", None, datetime(2024, 5, 1, 12, 0))]
+
+
+def test_a_stored_article_fails_its_batch_and_a_reprocessed_one_is_replaced(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    wh.migrate()
+    with wh.transaction() as con:
+        records.insert_articles(con, [_article("a1")])
+    with pytest.raises(duckdb.ConstraintException), wh.transaction() as con:
+        records.insert_articles(con, [_article("b1"), _article("a1", title="again")])
+    with wh.transaction() as con:   # reprocessing: delete and insert the same id in one transaction
+        records.delete_derived(con, ["a1"])
+        records.insert_articles(con, [_article("a1", title="rebuilt")])
+    with wh.reader() as con:
+        assert con.execute("SELECT article_id, title FROM articles").fetchall() == [("a1", "rebuilt")]

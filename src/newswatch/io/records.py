@@ -46,8 +46,7 @@ def finish_run(con: Con, run_id: str, finished_at: datetime, status: str,
 
 
 def insert_fetch_log(con: Con, rows: Sequence[Mapping[str, Any]]) -> None:
-    insert_rows(con, "fetch_log", [_utc(r, "fetched_at") for r in rows], FETCH_LOG_COLUMNS,
-                on_conflict="")
+    insert_rows(con, "fetch_log", rows, FETCH_LOG_COLUMNS, on_conflict="", timestamps=("fetched_at",))
 
 
 # ---- feeds and pages --------------------------------------------------------------------------
@@ -81,7 +80,7 @@ def store_pages(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
     fresh: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r["page_id"] not in known and r["page_id"] not in fresh:
-            fresh[r["page_id"]] = _utc(_utc(r, "fetched_at"), "feed_published_at")
+            fresh[r["page_id"]] = dict(r)
     row = con.execute("SELECT coalesce(max(seq), 0) FROM page_bodies").fetchone()
     seq = int(row[0]) if row else 0
     bodies = []
@@ -90,7 +89,8 @@ def store_pages(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
             seq += 1
             page["body_seq"] = seq
             bodies.append({"seq": seq, "page_id": page["page_id"], "raw": page["raw"]})
-    insert_rows(con, "pages", list(fresh.values()), PAGE_COLUMNS, on_conflict="")
+    insert_rows(con, "pages", list(fresh.values()), PAGE_COLUMNS, on_conflict="",
+                timestamps=("fetched_at", "feed_published_at"))
     insert_rows(con, "page_bodies", bodies, ("seq", "page_id", "raw"), on_conflict="")
     return len(fresh)
 
@@ -144,8 +144,11 @@ def existing_article_ids(con: Con, ids: Sequence[str]) -> set[str]:
 
 
 def insert_articles(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
-    fixed = [_utc(_utc(r, "published_at"), "fetched_at") for r in rows]
-    return insert_rows(con, "articles", fixed, ARTICLE_COLUMNS)
+    """Articles not stored yet (the caller checks, as store_batch does in the same transaction): a
+    stored article_id fails the batch with DuckDB's constraint error rather than being skipped.
+    Plain INSERT: ON CONFLICT DO NOTHING cost ~20 us a row of index probes (~13 % of the append)."""
+    return insert_rows(con, "articles", rows, ARTICLE_COLUMNS, on_conflict="",
+                       timestamps=("published_at", "fetched_at"))
 
 
 def delete_derived(con: Con, article_ids: Sequence[str]) -> None:
@@ -200,10 +203,10 @@ def upsert_events(con: Con, events: Sequence[EventRecord], *, visitor: Mapping[s
 
 
 def insert_mentions(con: Con, rows: Sequence[Mapping[str, Any]]) -> None:
-    insert_rows(con, "event_mentions", [_utc(r, "detected_at") for r in rows],
+    insert_rows(con, "event_mentions", rows,
                 ("event_id", "article_id", "evidence", "meeting_date", "detected_at"),
                 on_conflict="DO UPDATE SET evidence = excluded.evidence, "
-                            "meeting_date = excluded.meeting_date")
+                            "meeting_date = excluded.meeting_date", timestamps=("detected_at",))
 
 
 def delete_orphan_events(con: Con) -> int:
@@ -218,13 +221,6 @@ def delete_orphan_events(con: Con) -> int:
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-def _utc(row: Mapping[str, Any], key: str) -> dict[str, Any]:
-    out = dict(row)
-    if isinstance(out.get(key), datetime):
-        out[key] = to_utc_naive(out[key])
-    return out
-
 
 def _date(value: date | datetime | None) -> date | None:
     if isinstance(value, datetime):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -263,14 +263,23 @@ class Warehouse:
         return applied
 
 
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+NAIVE_TIMESTAMP = pa.timestamp("us")
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]],
                 columns: Sequence[str], *, on_conflict: str = "DO NOTHING",
-                schema: pa.Schema | None = None) -> int:
-    """Insert a batch through one Arrow table (~25k rows/s, vs ~900 for executemany)."""
+                timestamps: Collection[str] = ()) -> int:
+    """Insert a batch through one Arrow table (~25k rows/s, vs ~900 for executemany). `timestamps`:
+    columns of datetimes, converted to naive UTC (as to_utc_naive) a column at a time by Arrow."""
     if not rows:
         return 0
-    data = {c: [r.get(c) for r in rows] for c in columns}
-    batch = pa.table(data, schema=schema) if schema is not None else pa.table(data)
+    data: dict[str, Any] = {}
+    for c in columns:
+        values = [r.get(c) for r in rows]
+        # Arrow reads an aware datetime in its own zone and a naive one as UTC, as to_utc_naive does.
+        data[c] = pa.array(values, type=UTC_TIMESTAMP).cast(NAIVE_TIMESTAMP) if c in timestamps else values
+    batch = pa.table(data)
     name = f"_batch_{table}"
     con.register(name, batch)
     try:
