@@ -105,7 +105,7 @@ def _sequence(path: Path, rows_per_group: int, arts: _Articles, start: int,
             taken += wh.checkpoint_if_long(limit)
             ends.append(time.perf_counter() - t0)
         whole.append(time.perf_counter() - begin)
-    # The whole runs too: the writes include DuckDB's own automatic checkpoints (16 MB of log).
+    # The whole runs too: the writes include DuckDB's own automatic checkpoints (Warehouse.auto_checkpoint_bytes).
     return {"end_s_total": round(sum(ends), 2), "checkpoints": taken, "runs": SEQUENCE_RUNS,
             "end_s_max": round(max(ends), 3), "run_s_total": round(sum(whole), 2)}
 
