@@ -8,6 +8,7 @@ import hashlib
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -174,11 +175,16 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
             assert stored is not None and stored[0] == len(data), stored
             return inserted if defer else elapsed
 
-        held = [once() for _ in range(max(1, repeats))]
-        default = [once(threshold=DUCKDB_CHECKPOINT_BYTES) for _ in range(max(1, repeats))]
-        # Reference: a connection per batch (opening replays the write-ahead log every time).
-        per_batch = [once(hold=False) for _ in range(max(1, repeats))]
-        deferred = [once(defer=True) for _ in range(max(1, repeats))]
+        variants: dict[str, Callable[[], float]] = {
+            "held": once, "default": lambda: once(threshold=DUCKDB_CHECKPOINT_BYTES),
+            # a connection per batch: opening replays the write-ahead log every time
+            "per_batch": lambda: once(hold=False), "deferred": lambda: once(defer=True)}
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        names = list(variants)
+        for r in range(max(1, repeats)):   # round-robin, starting one further each round: drift is shared
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                times[name].append(variants[name]())
+        held, default, per_batch, deferred = (times[n] for n in names)
     text_kb = sum(len(r["text"]) for r in data) / len(data) / 1024
     return {"timing": Timing(len(data), held), "batch": batch, "text_kb": round(text_kb, 1),
             "auto_checkpoint_mb": AUTO_CHECKPOINT_BYTES // 2**20,
