@@ -9,8 +9,10 @@ from typing import Any
 
 import lxml.html
 import pytest
+import trafilatura.core
 import trafilatura.settings
 import trafilatura.xpaths
+from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
@@ -94,9 +96,9 @@ def test_re_test_terms_are_guarded_by_their_attribute() -> None:
     """Part 3: every re:test XPath trafilatura's modules hold is the guarded one, and stock() restores
     the originals (the very objects)."""
     assert tuning.apply()
-    pairs = list(tuning._GUARDED.values())
-    assert pairs and all("(@" in guarded.path and guarded.path != stock.path for stock, guarded in pairs)
-    in_use = {id(guarded) for _, guarded in pairs}
+    pairs = [(stock, tuned) for stock, tuned in tuning._TUNED.values() if "re:test" in stock.path]
+    assert pairs and all("((@" in tuned.path and tuned.path != stock.path for stock, tuned in pairs)
+    in_use = {id(tuned) for _, tuned in pairs}
     assert id(trafilatura.settings.BASIC_CLEAN_XPATH) in in_use
     assert all(id(x) in in_use for x in trafilatura.xpaths.AUTHOR_XPATHS if "re:test" in x.path)
     originals = {id(stock) for stock, _ in pairs}
@@ -121,33 +123,60 @@ def test_a_guarded_expression_selects_the_same_elements() -> None:
         "<html><body><div>a</div><div class=''>b</div><div class='Cookie-Banner'>c</div><div id=''>d</div>"
         "<div id='cookiebot'>e</div><div class='x' id='onetrust-x'>f</div><p class='story'>g</p>"
         "<span class='COOKIE_NOTICE' id='z'>h</span></body></html>")
-    for stock, guarded in tuning._GUARDED.values():
+    for stock, guarded in tuning._TUNED.values():
         assert [e.text for e in guarded(tree)] == [e.text for e in stock(tree)], stock.path[:80]
     # The cookie-consent expression: a case-insensitive pattern, on @class and on @id.
-    stock, guarded = next(p for p in tuning._GUARDED.values() if p[1] is trafilatura.settings.BASIC_CLEAN_XPATH)
+    stock, guarded = next(p for p in tuning._TUNED.values() if p[1] is trafilatura.settings.BASIC_CLEAN_XPATH)
     assert [e.text for e in guarded(tree)] == [e.text for e in stock(tree)] == ["c", "e", "f", "h"]
 
 
+def test_named_steps_become_unions_only_when_no_predicate_counts_positions() -> None:
+    """Part 4: `.//*[self::a or self::b][P]` -> `(descendant::a[P] | descendant::b[P])`, `//` from the
+    root; a positional predicate, or a bracket inside a string literal, is read as such."""
+    assert tuning.descend(".//*[self::div or self::section][@id='x' or contains(@class, 'y')]") == \
+        "(descendant::div[@id='x' or contains(@class, 'y')] | descendant::section[@id='x' or contains(@class, 'y')])"
+    assert tuning.descend("//*[self::h1 or self::h2][contains(@class, '[t|(')]") == \
+        "(/descendant::h1[contains(@class, '[t|(')] | /descendant::h2[contains(@class, '[t|(')])"
+    assert tuning.descend("(.//*[self::p][@a])[1]|.//x") == "((descendant::p[@a]))[1]|.//x"
+    for positional in (".//*[self::div or self::p][@class][1]", ".//*[self::div][position() < 3 or @id]",
+                       ".//*[self::div][count(p)]", ".//*[self::div][last()]"):
+        assert tuning.descend(positional) == positional
+    assert tuning.descend(".//*[@class='x']") == ".//*[@class='x']"   # no named step
+    # In use: the comment-removal expression trafilatura runs on every page is a union now.
+    assert "descendant::div[" in trafilatura.core.REMOVE_COMMENTS_AND_LISTS_XPATH[0].path
+
+
+def test_a_positional_step_would_select_other_elements() -> None:
+    """Why [n] is left alone: per parent, the first matching child is not the first in the document."""
+    tree = lxml.html.fromstring("<html><body><div><p>a</p><span>b</span></div><div><span>c</span></div>"
+                                "</body></html>")
+    stock = ".//*[self::p or self::span][1]"
+    union = "(descendant::p[1] | descendant::span[1])"
+    assert [e.text for e in etree.XPath(stock)(tree)] == ["a", "c"]
+    assert [e.text for e in etree.XPath(union)(tree)] == ["a", "b"]
+    assert tuning.descend(stock) == stock
+
+
 def _same_selections(html: str) -> list[str]:
-    """The stock expressions whose guarded ones select other elements (or in another order) on a page."""
+    """The stock expressions whose tuned ones select other elements (or in another order) on a page."""
     tree = load_html(html)
     differ = []
-    for stock, guarded in tuning._GUARDED.values():
-        before, after = stock(tree), guarded(tree)   # both lists held: lxml gives each element one proxy
+    for stock, tuned in tuning._TUNED.values():
+        before, after = stock(tree), tuned(tree)   # both lists held: lxml gives each element one proxy
         if len(before) != len(after) or any(a is not b for a, b in zip(before, after, strict=True)):
             differ.append(stock.path[:60])
     return differ
 
 
 @pytest.mark.parametrize("page", SEED_PAGES, ids=lambda p: p.stem)
-def test_guarded_expressions_select_the_same_on_seeds(page: Path) -> None:
+def test_tuned_expressions_select_the_same_on_seeds(page: Path) -> None:
     assert _same_selections(decode_html(page.read_bytes(), "text/html")) == []
 
 
 @pytest.mark.slow
-def test_guarded_expressions_select_the_same_on_the_corpus(corpus: Path) -> None:
+def test_tuned_expressions_select_the_same_on_the_corpus(corpus: Path) -> None:
     rows = json.loads((corpus / "html" / "manifest.json").read_text(encoding="utf-8"))
     differ = {r["path"]: d for r in rows
               if (d := _same_selections(decode_html((corpus / r["path"]).read_bytes(), "text/html")))}
-    print(f"guarded XPath: {len(rows) - len(differ)} of {len(rows)} corpus pages, same elements selected")
+    print(f"tuned XPath: {len(rows) - len(differ)} of {len(rows)} corpus pages, same elements selected")
     assert not differ
