@@ -139,8 +139,12 @@ def test_named_steps_become_unions_only_when_no_predicate_counts_positions() -> 
         "(/descendant::h1[contains(@class, '[t|(')] | /descendant::h2[contains(@class, '[t|(')])"
     assert tuning.descend("(.//*[self::p][@a])[1]|.//x") == "((descendant::p[@a]))[1]|.//x"
     for positional in (".//*[self::div or self::p][@class][1]", ".//*[self::div][position() < 3 or @id]",
-                       ".//*[self::div][count(p)]", ".//*[self::div][last()]"):
-        assert tuning.descend(positional) == positional
+                       ".//*[self::div][count(p)]", ".//*[self::div][last()]", ".//*[self::div][.5]",
+                       ".//*[self::div][@n * 2]", ".//*[self::div][@n + 1]", ".//*[self::div][string-length(@a)]",
+                       ".//*[self::div][(1)]"):
+        assert tuning.descend(positional) == positional, positional
+    for boolean in ("[@a]", "[.//h1]", "[./p/@id]", "[not(@a)]", "[contains(@a, ']')]", "[(1) = 1]"):
+        assert tuning.descend(f".//*[self::div]{boolean}") == f"(descendant::div{boolean})", boolean
     assert tuning.descend(".//*[@class='x']") == ".//*[@class='x']"   # no named step
     # In use: the comment-removal expression trafilatura runs on every page is a union now.
     assert "descendant::div[" in trafilatura.core.REMOVE_COMMENTS_AND_LISTS_XPATH[0].path

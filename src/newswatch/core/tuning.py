@@ -84,8 +84,12 @@ def guard(path: str) -> str:
 LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 NAMED_STEP = re.compile(r"(?P<lead>(?:^|[(|])\s*)(?P<axis>\.//|//)\*\[\s*"
                         r"(?P<names>self::[\w-]+(?:\s+or\s+self::[\w-]+)*)\s*\]")
-BOOLEAN_TERM = re.compile(r"\s*(?:(?:re:test|contains|starts-with|not|boolean|true|false)\(|@|self::|\.)")
 TOP_LEVEL_BOOLEAN = re.compile(r"\s(?:or|and)\s|[=<>]")
+_NAME = r"[A-Za-z_][\w.-]*"
+# One term alone whose value is a boolean or a node-set (read as a boolean): a boolean function's call
+# (its arguments blanked), an attribute, self::name, or a plain relative path such as .//h1 or ./p.
+BOOLEAN_TERM = re.compile(rf"\s*(?:(?:re:test|contains|starts-with|not|boolean|true|false)\s*|@{_NAME}|self::{_NAME}"
+                          rf"|\.{{0,2}}(?:/{{1,2}}@?{_NAME})+)\s*")
 
 
 def _masked(path: str) -> str:
@@ -127,7 +131,8 @@ def _boolean(predicate: str) -> bool:
     for c in inner:
         depth += _nesting(c)
         top.append(c if depth == 0 and c not in ")]" else " ")   # what is outside brackets
-    return bool(TOP_LEVEL_BOOLEAN.search("".join(top)) or BOOLEAN_TERM.match(inner))
+    flat = "".join(top)
+    return bool(TOP_LEVEL_BOOLEAN.search(flat) or BOOLEAN_TERM.fullmatch(flat))
 
 
 def descend(path: str) -> str:
