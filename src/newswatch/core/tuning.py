@@ -156,12 +156,15 @@ def tune(path: str) -> str:
     return descend(guard(path))
 
 
-def _tunable(xpath: Any) -> bool:
-    """An XPath of trafilatura's that uses no namespace prefix but `re` and that the tuning changes."""
+def _tuned_path(xpath: Any) -> str | None:
+    """The tuned path of an XPath of trafilatura's that uses no namespace prefix but `re`, when the
+    tuning changes it; else None."""
     if not isinstance(xpath, etree.XPath):
-        return False
-    outside_literals = LITERAL.sub("''", xpath.path)
-    return set(PREFIX.findall(outside_literals)) <= {"re"} and tune(xpath.path) != xpath.path
+        return None
+    if not set(PREFIX.findall(LITERAL.sub("''", xpath.path))) <= {"re"}:
+        return None
+    tuned = tune(xpath.path)
+    return tuned if tuned != xpath.path else None
 
 
 _TUNED: dict[int, tuple[etree.XPath, etree.XPath]] = {}     # id(stock) -> (stock, tuned)
@@ -182,9 +185,11 @@ def _swap(tuned: bool) -> int:
     if _SWAPS:
         return len(_TUNED)
 
-    def swapped(xpath: etree.XPath) -> etree.XPath:
+    def swapped(xpath: Any) -> etree.XPath | None:
         if id(xpath) not in _TUNED:
-            _TUNED[id(xpath)] = (xpath, etree.XPath(tune(xpath.path), namespaces=NAMESPACES))
+            if (path := _tuned_path(xpath)) is None:
+                return None
+            _TUNED[id(xpath)] = (xpath, etree.XPath(path, namespaces=NAMESPACES))
         return _TUNED[id(xpath)][1]
 
     seen_lists: set[int] = set()
@@ -193,15 +198,15 @@ def _swap(tuned: bool) -> int:
         if module is None or not (name == "trafilatura" or name.startswith("trafilatura.")):
             continue
         for attr, value in sorted(vars(module).items()):
-            if _tunable(value):
+            if (tuned_xpath := swapped(value)) is not None:
                 _SWAPS.append((module, attr, value))
-                setattr(module, attr, swapped(value))
+                setattr(module, attr, tuned_xpath)
             elif isinstance(value, list) and id(value) not in seen_lists:
                 seen_lists.add(id(value))
                 for i, item in enumerate(value):
-                    if _tunable(item):
+                    if (tuned_xpath := swapped(item)) is not None:
                         _SWAPS.append((value, i, item))
-                        value[i] = swapped(item)
+                        value[i] = tuned_xpath
     return len(_TUNED)
 
 
