@@ -140,21 +140,38 @@ def _article_rows(count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH) -> dict[str, Any]:
+def _with_real_texts(rows: list[dict[str, Any]], texts: list[str]) -> list[dict[str, Any]]:
+    """The same rows carrying the corpus's extracted texts (cycled) instead of synthetic ones."""
+    out = []
+    for n, row in enumerate(rows):
+        text = texts[n % len(texts)]
+        out.append({**row, "text": text, "title": text[:80], "description": text[:160],
+                    "content_hash": hashlib.sha256(f"{n}:{text}".encode()).hexdigest()})
+    return out
+
+
+def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH,
+                 texts: list[str] | None = None) -> dict[str, Any]:
     """records.insert_articles into a real DuckDB file, one transaction per batch on a held
     connection, as a run's batches go (Warehouse.held), timed until every row is in the database
     file: DuckDB's automatic checkpoints (newswatch's threshold) and one final CHECKPOINT included.
     For reference: the same with DuckDB's default threshold (16 MB), a connection per batch (which
-    keeps that default), and the inserts alone (no checkpoint) with the final CHECKPOINT timed apart."""
+    keeps that default), the inserts alone (no checkpoint) with the final CHECKPOINT timed apart,
+    and, given `texts` (the extracted corpus texts), the same rows carrying those texts: DuckDB
+    compresses the synthetic text with FSST at a checkpoint and leaves real article text, larger and
+    in many languages, uncompressed."""
     from newswatch.io import records
     from newswatch.io.warehouse import AUTO_CHECKPOINT_BYTES, DUCKDB_CHECKPOINT_BYTES, ROW_GROUP_ROWS, Warehouse
 
-    data = _article_rows(rows)
+    synthetic = _article_rows(rows)
+    real = _with_real_texts(synthetic, texts) if texts else None
     with tempfile.TemporaryDirectory() as tmp:
         counter = [0]
         final: list[float] = []
+        compression: dict[tuple[int, bool, int | None, bool], dict[str, int]] = {}
 
-        def once(hold: bool = True, threshold: int | None = None, defer: bool = False) -> float:
+        def once(hold: bool = True, threshold: int | None = None, defer: bool = False,
+                 data: list[dict[str, Any]] = synthetic) -> float:
             counter[0] += 1
             wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb", hold_seconds=3600 if hold else 0,
                            auto_checkpoint_bytes=2**40 if defer else threshold)
@@ -172,6 +189,9 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
                     final.append(elapsed - inserted)
             with wh.reader() as con:
                 stored = con.execute("SELECT count(*) FROM articles").fetchone()
+                compression[(id(data), hold, threshold, defer)] = dict(con.execute(   # DuckDB's choice, by segment
+                    "SELECT compression, count(*) FROM pragma_storage_info('articles') WHERE "
+                    "column_name = 'text' AND segment_type = 'VARCHAR' GROUP BY ALL ORDER BY ALL").fetchall())
             assert stored is not None and stored[0] == len(data), stored
             return inserted if defer else elapsed
 
@@ -179,19 +199,30 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
             "held": once, "default": lambda: once(threshold=DUCKDB_CHECKPOINT_BYTES),
             # a connection per batch: opening replays the write-ahead log every time
             "per_batch": lambda: once(hold=False), "deferred": lambda: once(defer=True)}
+        if real:
+            variants["real"] = lambda: once(data=real)
         times: dict[str, list[float]] = {name: [] for name in variants}
         names = list(variants)
         for r in range(max(1, repeats)):   # round-robin, starting one further each round: drift is shared
             for name in names[r % len(names):] + names[:r % len(names)]:
                 times[name].append(variants[name]())
-        held, default, per_batch, deferred = (times[n] for n in names)
-    text_kb = sum(len(r["text"]) for r in data) / len(data) / 1024
-    return {"timing": Timing(len(data), held), "batch": batch, "text_kb": round(text_kb, 1),
+        held, default, per_batch, deferred = (times[n] for n in names[:4])
+    extra: dict[str, Any] = {}
+    if real:
+        extra = {"real_texts": Timing(len(real), times["real"]), "real_text_kb": _mean_kb(real),
+                 "real_text_count": len(set(texts or ())),
+                 "real_text_segments": compression[(id(real), True, None, False)],
+                 "text_segments": compression[(id(synthetic), True, None, False)]}
+    return {"timing": Timing(len(synthetic), held), "batch": batch, "text_kb": _mean_kb(synthetic), **extra,
             "auto_checkpoint_mb": AUTO_CHECKPOINT_BYTES // 2**20,
-            "duckdb_default_threshold": Timing(len(data), default),
-            "connection_per_batch": Timing(len(data), per_batch),
-            "no_checkpoint": Timing(len(data), deferred),
+            "duckdb_default_threshold": Timing(len(synthetic), default),
+            "connection_per_batch": Timing(len(synthetic), per_batch),
+            "no_checkpoint": Timing(len(synthetic), deferred),
             "final_checkpoint_s": round(sorted(final)[len(final) // 2], 3), "rows_per_group": ROW_GROUP_ROWS}
+
+
+def _mean_kb(rows: list[dict[str, Any]]) -> float:
+    return round(sum(len(r["text"].encode()) for r in rows) / len(rows) / 1024, 1)
 
 
 def bench_store_pages(pages: PageSet, count: int, batch: int = STORE_BATCH) -> dict[str, Any]:
@@ -245,7 +276,8 @@ def run(pages: PageSet, *, smoke: bool, repeats: int, dedupe: dict[str, Any] | N
     out["language"] = bench_language(docs, repeats)
     out["signature"] = bench_signature(docs, repeats)
     out["meetings"] = bench_meetings(docs, repeats)
-    out["append"] = bench_append(repeats, rows=2000 if smoke else APPEND_ROWS)
+    out["append"] = bench_append(repeats, rows=2000 if smoke else APPEND_ROWS,
+                                 texts=[d["text"] for d in docs if d["text"]])
     out["store_pages"] = bench_store_pages(pages, 400 if smoke else STORE_PAGES)
     out["dedupe"] = dedupe
     return out

@@ -221,7 +221,7 @@ def stage_rows(res: dict[str, Any]) -> list[tuple[str, str, float, float | None,
                  + (f", DuckDB's default threshold (16 MB): {num(a['duckdb_default_threshold'].rate)} rows/s"
                     if "duckdb_default_threshold" in a else "")
                  + f"; a connection per batch: {num(a['connection_per_batch'].rate)} rows/s (opening replays "
-                 "DuckDB's write-ahead log)." + _deferred(a)))
+                 "DuckDB's write-ahead log)." + _deferred(a) + _real_texts(a)))
     sp = st.get("store_pages")
     if sp:
         rows.append(("page store (`records.store_pages` + `pending_pages` + `mark_pages`)", "pages/s",
@@ -231,6 +231,20 @@ def stage_rows(res: dict[str, Any]) -> list[tuple[str, str, float, float | None,
                      f"a batch took {sp['first_batches_s']:.3f} s in the first tenth, {sp['last_batches_s']:.3f} s "
                      f"in the last (max {sp['max_batch_s']:.2f} s); file {sp['file_mb']:,} MB"))
     return rows
+
+
+def _real_texts(a: dict[str, Any]) -> str:
+    """The append note's sentence on the same rows carrying the corpus's extracted texts."""
+    if "real_texts" not in a:
+        return ""
+    return (f"; with the corpus's {a['real_text_count']} extracted texts instead (cycled, "
+            f"{a['real_text_kb']} kB each): {num(a['real_texts'].rate)} rows/s. DuckDB's choice for the "
+            f"text column's segments, last run of each: synthetic text {_segments(a['text_segments'])}, "
+            f"the extracted texts {_segments(a['real_text_segments'])}")
+
+
+def _segments(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "none"
 
 
 def _deferred(a: dict[str, Any]) -> str:
