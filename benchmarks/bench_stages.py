@@ -206,7 +206,7 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
         for r in range(max(1, repeats)):   # round-robin, starting one further each round: drift is shared
             for name in names[r % len(names):] + names[:r % len(names)]:
                 times[name].append(variants[name]())
-        held, default, per_batch, deferred = (times[n] for n in names[:4])
+        held, default, per_batch, deferred = (times[n] for n in ("held", "default", "per_batch", "deferred"))
     extra: dict[str, Any] = {}
     if real:
         extra = {"real_texts": Timing(len(real), times["real"]), "real_text_kb": _mean_kb(real),
