@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import CORPUS, REPO, WARMUP, Page, PageSet, Timing, pseudo_words, synthetic_text, time_repeated
+from newswatch.models import Settings
 
 APPEND_ROWS = 20_000
-APPEND_BATCH = 500
+APPEND_BATCH = Settings().backfill_write_rows   # rows per transaction, as a backfill writes
 STORE_PAGES = 20_000   # ~850 MB of stored (zstd) page bodies at the corpus' sizes
 STORE_BATCH = 200      # pages per batch, as runner.INGEST_BATCH
 
@@ -152,15 +153,17 @@ def _with_real_texts(rows: list[dict[str, Any]], texts: list[str]) -> list[dict[
 
 def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATCH,
                  texts: list[str] | None = None) -> dict[str, Any]:
-    """records.insert_articles into a real DuckDB file, one transaction per batch on a held
-    connection, as a run's batches go (Warehouse.held), timed until every row is in the database
-    file: DuckDB's automatic checkpoints (newswatch's threshold) and one final CHECKPOINT included.
-    For reference: the same with DuckDB's default threshold (16 MB), a connection per batch (which
-    keeps that default), the inserts alone (no checkpoint) with the final CHECKPOINT timed apart,
-    and, given `texts` (the extracted corpus texts), the same rows carrying those texts, with the
-    compression DuckDB chose for the text column of each (it decides per segment at a checkpoint)."""
+    """records.insert_articles into a real DuckDB file, one transaction per `batch` rows on a held
+    connection, as a backfill writes (settings.backfill_write_rows; Warehouse.held), timed until
+    every row is in the database file: DuckDB's automatic checkpoints (newswatch's threshold) and one
+    final CHECKPOINT included. For reference: transactions of a monitor run's batch (MONITOR_BATCH),
+    DuckDB's default threshold (16 MB), a connection per transaction (which keeps that default), the
+    inserts alone (no checkpoint) with the final CHECKPOINT timed apart, and, given `texts` (the
+    extracted corpus texts), the same rows carrying those texts, with the compression DuckDB chose
+    for the text column of each (it decides per segment at a checkpoint)."""
     from newswatch.io import records
     from newswatch.io.warehouse import AUTO_CHECKPOINT_BYTES, DUCKDB_CHECKPOINT_BYTES, ROW_GROUP_ROWS, Warehouse
+    from newswatch.pipeline.runner import BATCH_SIZE as MONITOR_BATCH  # a monitor run writes batch by batch
 
     synthetic = _article_rows(rows)
     real = _with_real_texts(synthetic, texts) if texts else None
@@ -170,16 +173,16 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
         segments: dict[str, dict[str, int]] = {}   # text column segments by compression, per kind of text
 
         def once(hold: bool = True, threshold: int | None = None, defer: bool = False,
-                 data: list[dict[str, Any]] = synthetic) -> float:
+                 data: list[dict[str, Any]] = synthetic, size: int = batch) -> float:
             counter[0] += 1
             wh = Warehouse(Path(tmp) / f"append-{counter[0]}.duckdb", hold_seconds=3600 if hold else 0,
                            auto_checkpoint_bytes=2**40 if defer else threshold)
             wh.migrate()
             with wh.held() if hold else contextlib.nullcontext():
                 t0 = time.perf_counter()
-                for i in range(0, len(data), batch):
+                for i in range(0, len(data), size):
                     with wh.transaction() as con:
-                        records.insert_articles(con, data[i:i + batch])
+                        records.insert_articles(con, data[i:i + size])
                 inserted = time.perf_counter() - t0
                 with wh.transaction() as con:
                     con.execute("CHECKPOINT")
@@ -188,7 +191,7 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
                     final.append(elapsed - inserted)
             with wh.reader() as con:
                 stored = con.execute("SELECT count(*) FROM articles").fetchone()
-                if hold and threshold is None and not defer:
+                if hold and threshold is None and not defer and size == batch:
                     segments["real" if data is real else "synthetic"] = dict(con.execute(
                         "SELECT compression, count(*) FROM pragma_storage_info('articles') WHERE "
                         "column_name = 'text' AND segment_type = 'VARCHAR' GROUP BY ALL ORDER BY ALL").fetchall())
@@ -196,7 +199,8 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
             return inserted if defer else elapsed
 
         variants: dict[str, Callable[[], float]] = {
-            "held": once, "default": lambda: once(threshold=DUCKDB_CHECKPOINT_BYTES),
+            "held": once, "monitor": lambda: once(size=MONITOR_BATCH),
+            "default": lambda: once(threshold=DUCKDB_CHECKPOINT_BYTES),
             # a connection per batch: opening replays the write-ahead log every time
             "per_batch": lambda: once(hold=False), "deferred": lambda: once(defer=True)}
         if real:
@@ -213,6 +217,7 @@ def bench_append(repeats: int, rows: int = APPEND_ROWS, batch: int = APPEND_BATC
                  "real_text_count": len(set(texts or ())),
                  "real_text_segments": segments["real"], "text_segments": segments["synthetic"]}
     return {"timing": Timing(len(synthetic), held), "batch": batch, "text_kb": _mean_kb(synthetic), **extra,
+            "monitor_batch": MONITOR_BATCH, "monitor": Timing(len(synthetic), times["monitor"]),
             "auto_checkpoint_mb": AUTO_CHECKPOINT_BYTES // 2**20,
             "duckdb_default_threshold": Timing(len(synthetic), default),
             "connection_per_batch": Timing(len(synthetic), per_batch),

@@ -212,12 +212,15 @@ def stage_rows(res: dict[str, Any]) -> list[tuple[str, str, float, float | None,
                  f"{me['detections']} detection(s) among the extracted texts"))
     a = st["append"]
     rows.append(("warehouse append (`records.insert_articles`)", "rows/s", a["timing"].rate, a["timing"].median_s,
-                 f"{a['timing'].items:,} synthetic rows ({a['text_kb']} kB text each), batches of {a['batch']}, "
-                 f"one `Warehouse.transaction()` each on a held connection (as a run's batches are written), "
-                 "timed until every row is in the database file: DuckDB's automatic checkpoints"
+                 f"{a['timing'].items:,} synthetic rows ({a['text_kb']} kB text each), {a['batch']:,} rows per "
+                 "`Warehouse.transaction()` on a held connection (as a backfill writes: "
+                 "`settings.backfill_write_rows`), timed until every row is in the database file: DuckDB's "
+                 "automatic checkpoints"
                  + (f" (newswatch's threshold, {a['auto_checkpoint_mb']} MB of log)" if "auto_checkpoint_mb" in a
                     else "") + " and a final CHECKPOINT included; "
                  f"target >= {TARGET_APPEND:,} {verdict(a['timing'].rate >= TARGET_APPEND)}. For reference"
+                 + (f", {a['monitor_batch']} rows per transaction (a monitor run's batch of pages): "
+                    f"{num(a['monitor'].rate)} rows/s" if "monitor" in a else "")
                  + (f", DuckDB's default threshold (16 MB): {num(a['duckdb_default_threshold'].rate)} rows/s"
                     if "duckdb_default_threshold" in a else "")
                  + f"; a connection per batch: {num(a['connection_per_batch'].rate)} rows/s (opening replays "

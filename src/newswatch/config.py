@@ -23,7 +23,7 @@ TOP_KEYS = ("settings", "sources", "notify")
 SOURCE_KEYS = ("id", "url", "language", "enabled")
 _TYPES: dict[str, type] = {"bool": bool, "float": float, "int": int, "str": str}
 SETTING_TYPES: dict[str, type] = {f.name: _TYPES[str(f.type)] for f in fields(Settings)}
-ZERO_OK = ("retries", "hold_s")
+ZERO_OK = ("retries", "hold_s", "backfill_write_rows")
 
 
 def default_sources_path() -> Path:

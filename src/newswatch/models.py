@@ -21,6 +21,7 @@ class Settings:
     max_retry_after_s: float = 30.0   # a server's Retry-After is honoured up to this
     workers: int = 2                  # extraction processes, the run's own included
     hold_s: float = 10.0              # a run keeps the warehouse open across batches this long; 0: never
+    backfill_write_rows: int = 4096   # a backfill writes its articles this many at a time; 0: every batch
 
 
 @dataclass(frozen=True)

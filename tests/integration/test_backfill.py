@@ -199,6 +199,12 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
     distinct_pages = n - (len(with_url) - len(set(with_url)))   # a URL shared by two files is one page
     full = seed_project / "warehouse" / "full.duckdb"
     args = ["--from-dir", str(saved), "--workers", "2"]
+    # Every 200-page batch written apart (the corpus is less than one group of 4,096 articles), so
+    # that the kill below can land between two writes; test_backfill_groups.py covers the groups.
+    sources = seed_project / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("backfill_write_rows: 4096",
+                                                                   "backfill_write_rows: 0"), encoding="utf-8")
+    assert "backfill_write_rows: 0" in sources.read_text(encoding="utf-8")
 
     first = run(cli(seed_project, *args, "--progress", "--warehouse", str(full)), seed_project)
     assert first.returncode in (0, 1), first.stderr[-3000:]
@@ -253,7 +259,6 @@ def test_from_dir_over_the_corpus_is_idempotent_and_resumes_after_kill(corpus: P
     # written, i.e. while the next batch is being processed (the workers start on it before that
     # write); then the same command without --progress. hold_s: 0 (a connection per transaction)
     # lets the poll below see the tables between batches.
-    sources = seed_project / "sources.yaml"
     sources.write_text(sources.read_text(encoding="utf-8").replace("hold_s: 10", "hold_s: 0"), encoding="utf-8")
     assert "hold_s: 0" in sources.read_text(encoding="utf-8")
     resumed = seed_project / "warehouse" / "resumed.duckdb"

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import numpy as np
@@ -237,6 +238,11 @@ class DedupeItem:
     signature: npt.NDArray[np.uint32]
     order_key: tuple[str, ...]   # e.g. (published_at iso or "9999", article_id): earliest first
 
+    @cached_property
+    def buckets(self) -> list[int]:
+        """The signature's LSH buckets, computed once (a batch's lookup, matching and insert need them)."""
+        return minhash.band_buckets(self.signature)
+
 
 @dataclass(frozen=True)
 class StoredCandidate:
@@ -346,7 +352,7 @@ def assign_stories(items: Sequence[DedupeItem],
         if item.article_id in stored:
             result = _stored_assignment(item, stored[item.article_id], known, candidates)
         else:
-            bks = buckets(item.signature)
+            bks = item.buckets
             result = _match(known, item, bks)
             known.add(item.article_id, result.story_id, item.content_hash, item.signature, bks)
         done[item.article_id] = result

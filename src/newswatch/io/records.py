@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from newswatch.io.warehouse import ID_ARRAY, IDS, from_utc_naive, id_list, insert_rows, query_dicts, to_utc_naive
+from newswatch.io.warehouse import IDS, from_utc_naive, id_list, insert_rows, query_dicts, to_utc_naive
 from newswatch.models import EventRecord, EventView, MentionView, Participant
 
 Con = duckdb.DuckDBPyConnection
@@ -97,14 +97,14 @@ def store_pages(con: Con, rows: Sequence[Mapping[str, Any]]) -> int:
 
 def pending_pages(con: Con, limit: int, exclude: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The next batch of pages to process with their raw bodies, oldest story first so story ids
-    are stable; `exclude`: page ids of a batch being processed, still pending. The join on `seq`
+    are stable; `exclude`: page ids processed and not written yet, still pending. The join on `seq`
     lets DuckDB skip the row groups of page_bodies outside the batch's range (a run's pages are
     the last ones stored)."""
     return query_dicts(
         con,
         "SELECT p.page_id, p.url, p.final_url, p.source_id, p.content_type, p.feed_title, "
         "p.feed_published_at, p.language_hint, b.raw, p.fetched_at FROM (SELECT * FROM pages "
-        f"WHERE status = 'pending' AND NOT list_contains({ID_ARRAY}, page_id) "
+        f"WHERE status = 'pending' AND page_id NOT IN {IDS} "
         "ORDER BY coalesce(feed_published_at, fetched_at), page_id LIMIT ?) p "
         "LEFT JOIN page_bodies b ON b.seq = p.body_seq "
         "ORDER BY coalesce(p.feed_published_at, p.fetched_at), p.page_id", [id_list(exclude), limit])

@@ -12,7 +12,6 @@ from newswatch.core.dedupe import (
     DedupeItem,
     StoredCandidate,
     StoryAssignment,
-    buckets,
     exact_bucket,
     signature_from_bytes,
     signature_to_bytes,
@@ -42,7 +41,7 @@ def _probes(items: Sequence[DedupeItem]) -> list[str]:
     for item in items:
         if item.content_hash == EMPTY_HASH:
             continue
-        values.update(buckets(item.signature))
+        values.update(item.buckets)
         values.add(exact_bucket(item.content_hash))
     return [str(v) for v in sorted(values)]   # Python ints: safe to inline as SQL literals
 
@@ -108,7 +107,7 @@ def store_signatures(con: duckdb.DuckDBPyConnection, items: Sequence[DedupeItem]
         # its rows would only make those buckets longer. Texts without words match nothing.
         if by_id[item.article_id].kind == "exact" or item.content_hash == EMPTY_HASH:
             continue
-        values = [*buckets(item.signature), exact_bucket(item.content_hash)]
+        values = [*item.buckets, exact_bucket(item.content_hash)]
         bucket_values.extend(values)
         bucket_ids.extend([item.article_id] * len(values))
     bucket_table = pa.table({

@@ -20,7 +20,7 @@ from newswatch.pipeline.context import RunContext, new_run_id, parameters_json, 
 from newswatch.pipeline.process import PageProcessor
 from newswatch.pipeline.store import store_batch
 
-BATCH_SIZE = 200   # pages per write transaction: short enough to let other writers in between
+BATCH_SIZE = 200   # pages per batch handed to the workers (and per write transaction of a monitor run)
 
 
 @dataclass
@@ -75,13 +75,18 @@ def feed_states(ctx: RunContext) -> dict[str, dict[str, Any]]:
 
 
 def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int = BATCH_SIZE,
-                    on_batch: Callable[[int], None] | None = None, feed: Callable[[], bool] | None = None) -> None:
+                    write_rows: int | None = None, on_batch: Callable[[int], None] | None = None,
+                    feed: Callable[[], bool] | None = None) -> None:
     """Turn every pending page into articles/events, batch by batch, until none is left.
 
     Pipelined: the next batch goes to the worker pool before this process writes the last one, so
-    the spawned workers extract while the run writes. `feed()`, when given, stores more pages (a
-    streamed backfill's next chunk) and says whether it did; it is called while the workers extract,
-    and again whenever nothing is pending, until it returns False."""
+    the spawned workers extract while the run writes. Processed batches are written together once
+    they hold `write_rows` articles (default: `settings.backfill_write_rows` for a backfill, every
+    batch for a monitor run), and at the end. `feed()`, when given, stores more pages (a streamed
+    backfill's next chunk) and says whether it did; it is called while the workers extract, and
+    again whenever nothing is pending, until it returns False."""
+    if write_rows is None:
+        write_rows = ctx.config.settings.backfill_write_rows if ctx.flow == "backfill" else 0
     if reprocess:
         with ctx.warehouse.transaction() as con:
             records.reset_pages_for_reprocess(con)
@@ -90,14 +95,18 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
         run = ctx.processor = PageProcessor(ctx.workers)
     fed = feed is not None
     with ctx.warehouse.held():
-        done: tuple[list[str], list[dict[str, Any]]] | None = None   # (page ids, results): not yet written
+        held_ids: list[str] = []           # pages processed, not written yet: still pending, so left out
+        held: list[dict[str, Any]] = []    # their results
+        articles = 0
         while True:
-            with ctx.warehouse.transaction() as con:   # still pending until written, so left out
-                batch = records.pending_pages(con, batch_size, done[0] if done else ())
+            with ctx.warehouse.transaction() as con:
+                batch = records.pending_pages(con, batch_size, held_ids)
             handle = run.submit(batch) if batch else None
-            if done is not None:
-                _write(ctx, done[1], reprocess, on_batch)
-                done = None
+            # A full group, or the last: one transaction (pages that gave no article count once more,
+            # bounding what is held when most of a backfill fails).
+            if held and (handle is None or articles >= write_rows or len(held) >= 2 * max(write_rows, 1)):
+                _write(ctx, held, reprocess, on_batch)
+                held_ids, held, articles = [], [], 0
             if fed and feed is not None:
                 ctx.warehouse.pause()   # reading files or fetching URLs needs no warehouse
                 fed = feed()
@@ -106,7 +115,10 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
                     continue
                 break
             ctx.warehouse.pause()   # extraction needs no warehouse: others may take their turn
-            done = ([p["page_id"] for p in batch], run.results(handle))
+            results = run.results(handle)
+            held_ids.extend(p["page_id"] for p in batch)
+            held.extend(results)
+            articles += sum(1 for r in results if "article" in r)
     if reprocess:
         with ctx.warehouse.transaction() as con:
             ctx.counts["events_removed"] += records.delete_orphan_events(con)
@@ -114,7 +126,7 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
 
 def _write(ctx: RunContext, results: list[dict[str, Any]], reprocess: bool,
            on_batch: Callable[[int], None] | None) -> None:
-    """Store one processed batch and count it."""
+    """Store processed batches in one transaction and count them."""
     outcome = store_batch(ctx, results, reprocess=reprocess)
     checkpoint("batch-committed")
     # A reprocess rewrites stored articles: they are not new, and the summary says so.
