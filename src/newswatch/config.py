@@ -107,7 +107,8 @@ def _settings(node: yaml.Node | None, path: str) -> Settings:
                               path=path, line=_line(val), field=field)
         too_small = isinstance(value, int | float) and (value < 0 or (value == 0 and key.value not in ZERO_OK))
         if want in (int, float) and too_small:
-            raise ConfigError("must be greater than 0", path=path, line=_line(val), field=field)
+            raise ConfigError("must be 0 or more" if key.value in ZERO_OK else "must be greater than 0",
+                              path=path, line=_line(val), field=field)
         values[key.value] = value
     return Settings(**values)
 

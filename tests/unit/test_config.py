@@ -39,6 +39,8 @@ def test_relative_paths_resolve_against_the_yaml(tmp_path: Path) -> None:
     ("sources:\n  - id: a\n    url: 'http:///nohost'\n", 3, "sources[0].url", "invalid URL"),
     ("settings:\n  timeout_s: soon\nsources: []\n", 2, "settings.timeout_s", "expected float"),
     ("settings:\n  max_bytes: -1\nsources: []\n", 2, "settings.max_bytes", "greater than 0"),
+    ("settings:\n  max_bytes: 0\nsources: []\n", 2, "settings.max_bytes", "greater than 0"),
+    ("settings:\n  backfill_write_rows: -1\nsources: []\n", 2, "settings.backfill_write_rows", "0 or more"),
     ("sources:\n  - id: Bad_Id\n    url: x.xml\n", 2, "sources[0].id", "invalid id"),
     ("sources:\n  - id: a\n    url: x.xml\n    enabled: maybe\n", 4, "sources[0].enabled", "true or false"),
     ("sources:\n  - id: a\n", 2, "sources[0].url", "missing required key"),
@@ -74,3 +76,9 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     p.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(p)
+
+
+def test_settings_that_may_be_zero(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "settings:\n  hold_s: 0\n  backfill_write_rows: 0\n  retries: 0\nsources: []\n"))
+    assert (cfg.settings.hold_s, cfg.settings.backfill_write_rows, cfg.settings.retries) == (0, 0, 0)
+    assert load_config(write(tmp_path, "sources: []\n")).settings.backfill_write_rows == 4096
