@@ -59,13 +59,12 @@ def groups(rows: list[tuple[object, ...]]) -> set[frozenset[object]]:
 
 
 def stories(rows: list[tuple[object, ...]]) -> set[frozenset[object]]:
-    """The articles grouped by story, whatever article heads each; checks each head is a member."""
-    members: dict[object, set[object]] = defaultdict(set)
+    """The articles grouped by story, whatever article heads each; checks that each story's head is
+    one of its articles and that the others point at it."""
     for story_id, article_id, duplicate_of in rows:
-        members[story_id].add(article_id)
         assert duplicate_of == (None if article_id == story_id else story_id), (story_id, article_id)
-    assert all(head in group for head, group in members.items())
-    return {frozenset(group) for group in members.values()}
+    assert {s for s, _, _ in rows} <= {a for _, a, _ in rows}
+    return groups([(story_id, article_id) for story_id, article_id, _ in rows])
 
 
 def backfill(root: Path, pages: Path, write_rows: int) -> tuple[dict[str, list[tuple[object, ...]]], list[int]]:

@@ -104,7 +104,7 @@ def process_pending(ctx: RunContext, *, reprocess: bool = False, batch_size: int
             handle = run.submit(batch) if batch else None
             # A full group, or the last: one transaction (pages that gave no article count once more,
             # bounding what is held when most of a backfill fails).
-            if held and (handle is None or articles >= write_rows or len(held) >= 2 * max(write_rows, 1)):
+            if held and (handle is None or articles >= write_rows or len(held) >= 2 * write_rows):
                 _write(ctx, held, reprocess, on_batch)
                 held_ids, held, articles = [], [], 0
             if fed and feed is not None:
